@@ -1,0 +1,84 @@
+"""Keras building blocks for architecture plugins (part of the public plugin API).
+
+The convolutional stacks follow the DCGAN guidelines (Radford et al. 2016,
+https://arxiv.org/abs/1511.06434): strided (transposed) convolutions instead of pooling, ReLU in
+the generator and LeakyReLU(0.2) in the discriminator, batch norm everywhere except the
+generator's output and the discriminator's input, weights drawn from N(0, 0.02).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import keras
+from keras import layers
+
+from ganzoo.plugin import ImageShape, upsampling_plan
+
+Normalization = Literal["batch", "spectral", "none"]
+
+
+def dcgan_init() -> keras.initializers.Initializer:
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def to_image(x: keras.KerasTensor, channels: int) -> keras.KerasTensor:
+    """The output head every generator shares: tanh into [-1, 1], named ``image``, float32.
+
+    float32 even under a mixed-precision policy, so exported files and losses see full precision.
+    """
+    return layers.Activation("tanh", dtype="float32", name="image")(x)
+
+
+def to_logit(x: keras.KerasTensor, normalization: Normalization = "none") -> keras.KerasTensor:
+    """Flatten and map to one float32 logit per image, named ``logit``."""
+    dense = layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32", name="logit")
+    if normalization == "spectral":
+        dense = layers.SpectralNormalization(dense, name="logit_sn")
+    return dense(layers.Flatten()(x))
+
+
+def upsampling_stack(x: keras.KerasTensor, image_shape: ImageShape, width: int = 64,
+                     kernel_size: int = 5) -> keras.KerasTensor:
+    """Project a vector to a small feature map and double its side until it is `image_shape`.
+
+    The channels halve at each doubling, ending at `width` before the last layer, which
+    produces the image's channels through `to_image`.
+    """
+    size, doublings = upsampling_plan(image_shape[0])
+    filters = width * 2 ** max(doublings - 1, 0)
+    x = layers.Dense(size * size * filters, use_bias=False, kernel_initializer=dcgan_init())(x)
+    x = layers.Reshape((size, size, filters))(x)
+    x = layers.ReLU()(layers.BatchNormalization()(x))
+    for _ in range(doublings - 1):
+        filters //= 2
+        x = layers.Conv2DTranspose(filters, kernel_size, strides=2, padding="same",
+                                   use_bias=False, kernel_initializer=dcgan_init())(x)
+        x = layers.ReLU()(layers.BatchNormalization()(x))
+    x = layers.Conv2DTranspose(image_shape[2], kernel_size, strides=2 if doublings else 1,
+                               padding="same", kernel_initializer=dcgan_init())(x)
+    return to_image(x, image_shape[2])
+
+
+def downsampling_stack(x: keras.KerasTensor, image_size: int, width: int = 64,
+                       kernel_size: int = 5,
+                       normalization: Normalization = "batch") -> keras.KerasTensor:
+    """Halve the side with strided convolutions (doubling channels), then one logit.
+
+    `normalization` is ``"batch"`` (DCGAN), ``"none"`` (a WGAN-GP critic, whose penalty is per
+    example and so must not mix examples through batch statistics) or ``"spectral"``
+    (Miyato et al. 2018).
+    """
+    _, halvings = upsampling_plan(image_size)
+    filters = width
+    for index in range(halvings):
+        conv = layers.Conv2D(filters, kernel_size, strides=2, padding="same",
+                             kernel_initializer=dcgan_init())
+        if normalization == "spectral":
+            conv = layers.SpectralNormalization(conv)
+        x = conv(x)
+        if normalization == "batch" and index > 0:
+            x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(negative_slope=0.2)(x)
+        filters *= 2
+    return to_logit(x, normalization)

@@ -1,0 +1,52 @@
+"""``ganzoo train``: train an architecture, or resume a run."""
+
+from __future__ import annotations
+
+import argparse
+
+from ganzoo.cli._types import non_negative_int, positive_int
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train", help="train an architecture (or resume a run)",
+        description="Train a GAN. Prints the run directory when done.")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--arch", help="architecture name (see 'ganzoo list')")
+    target.add_argument("--resume", metavar="RUN", help="continue RUN from its last checkpoint")
+    parser.add_argument("--data", help="dataset name (default: digits, which ships with ganzoo), "
+                                       "a folder of images, or an .npz file")
+    parser.add_argument("--steps", type=positive_int, help="total generator updates")
+    parser.add_argument("--batch-size", type=positive_int)
+    parser.add_argument("--image-size", type=positive_int, help="side in pixels (e.g. 28, 32, 64)")
+    parser.add_argument("--channels", type=int, choices=(1, 3))
+    parser.add_argument("--loss", help="adversarial loss (default: the architecture's)")
+    parser.add_argument("--latent-dim", type=positive_int)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--out", default="runs", help="folder for run directories (default: runs)")
+    parser.add_argument("--sample-every", type=positive_int, metavar="STEPS")
+    parser.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail on the first unreadable image instead of skipping it")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import ganzoo
+
+    result = ganzoo.train(
+        args.arch, args.data, steps=args.steps, batch_size=args.batch_size,
+        image_size=args.image_size, channels=args.channels, loss=args.loss,
+        latent_dim=args.latent_dim, seed=args.seed, out=args.out, resume=args.resume,
+        sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
+        strict=args.strict, progress=not args.quiet)
+    if result.interrupted:
+        print(f"Stopped at step {result.step}; checkpoint saved. Continue with: "
+              f"ganzoo train --resume {result.path}")
+        print(result.path)
+        return 130
+    print(f"Trained to step {result.step} in {result.seconds:.0f} s "
+          f"({result.images_per_second:.0f} images/s). Samples: {result.run.samples_dir}")
+    print(result.path)
+    return 0

@@ -1,0 +1,59 @@
+"""User-facing errors: each says what was wrong, the value received and what was expected.
+
+The CLI prints a `GanzooError` as one line without a traceback and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class GanzooError(Exception):
+    """Base class of every error caused by the user's input rather than by a bug."""
+
+    exit_code = 2
+
+
+class UnknownNameError(GanzooError, KeyError):
+    """A name (architecture, loss, dataset) that no installed plugin provides."""
+
+    def __init__(self, kind: str, name: str, available: Iterable[str], hint: str = "") -> None:
+        self.kind, self.name, self.available = kind, name, sorted(available)
+        message = f"Unknown {kind} {name!r}."
+        close = difflib.get_close_matches(name, self.available, n=3, cutoff=0.6)
+        if close:
+            message += " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+        message += " Available: " + (", ".join(self.available) or "none") + "."
+        if hint:
+            message += " " + hint
+        super().__init__(message)
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return self.args[0]
+
+
+class DuplicateNameError(GanzooError):
+    """Two plugins provide the same name, so choosing one would be a guess."""
+
+
+class PluginError(GanzooError):
+    """A plugin broke the contract (wrong return type, failed to load, ...)."""
+
+
+class UnsupportedImageShapeError(GanzooError):
+    """An architecture cannot build models for the requested image shape."""
+
+
+class DataError(GanzooError):
+    """A data source is missing, empty, unreadable or inconsistent with the architecture."""
+
+
+class RunError(GanzooError):
+    """A run directory is missing, incomplete or cannot be continued as asked."""
+
+
+class TrainingDivergedError(GanzooError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+    exit_code = 1

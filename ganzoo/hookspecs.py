@@ -1,0 +1,49 @@
+"""The plugin contract: every hook a ganzoo plugin may implement.
+
+A plugin is any module or object with functions marked ``@ganzoo.plugin.hookimpl`` whose names
+match the stubs below. Plugins are found through the ``ganzoo`` entry-point group; the built-in
+architectures, losses and datasets are registered exactly that way, in ganzoo's own
+``pyproject.toml``. Each hook returns a list, so one plugin can provide several items, and
+each hook is called once per plugin so the registry knows who provided what.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ganzoo.plugin import ArchitectureSpec, DatasetSpec, LossSpec
+
+PROJECT = "ganzoo"
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+@hookspec
+def ganzoo_architectures() -> list[ArchitectureSpec]:
+    """Return the GAN architectures this plugin provides.
+
+    Each `ArchitectureSpec` names the architecture, cites its paper, declares its default
+    hyperparameters and the image sizes it supports, and builds a generator (latent vector, plus
+    an integer label when conditional, to an NHWC image in [-1, 1]) and a discriminator (image,
+    plus label when conditional, to one logit per image).
+    """
+
+
+@hookspec
+def ganzoo_losses() -> list[LossSpec]:
+    """Return the adversarial losses this plugin provides.
+
+    A `LossSpec` pairs a discriminator loss and a generator loss, both pure functions of logits
+    that return one value per example, and may ask the trainer for a gradient penalty.
+    """
+
+
+@hookspec
+def ganzoo_datasets() -> list[DatasetSpec]:
+    """Return the named data sources this plugin provides (``--data NAME``).
+
+    A `DatasetSpec` loads the whole data set as uint8 arrays; the shared pipeline resizes,
+    converts channels, scales to [-1, 1], shuffles and batches it.
+    """

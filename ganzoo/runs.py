@@ -1,0 +1,180 @@
+"""Run directories: the configuration, checkpoints and outputs of one training run.
+
+Layout::
+
+    RUN/config.json        everything needed to rebuild the run (RunConfig)
+    RUN/checkpoints/       tf.train checkpoints: models, optimizers, step, RNG state
+    RUN/samples/           step-NNNNNN.png grids from one fixed latent batch
+    RUN/metrics.jsonl      one JSON object per logging interval
+    RUN/tensorboard/       the same scalars for TensorBoard
+    RUN/generator.keras    the final generator (load with Keras safe mode)
+    RUN/training.gif       the sample grids as an animation
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ganzoo.errors import RunError
+
+if TYPE_CHECKING:
+    import keras
+
+    from ganzoo.registry import Registry
+
+CONFIG = "config.json"
+
+
+@dataclass
+class RunConfig:
+    """Everything a run was trained with; written once, read by resume, sample and export."""
+
+    arch: str
+    data: str
+    image_size: int
+    channels: int
+    num_classes: int
+    latent_dim: int
+    batch_size: int
+    loss: str
+    generator_lr: float
+    discriminator_lr: float
+    beta_1: float
+    beta_2: float
+    discriminator_steps: int
+    steps: int
+    seed: int
+    sample_every: int
+    checkpoint_every: int
+    log_every: int
+    class_names: list[str] = field(default_factory=list)
+    strict: bool = False
+    deterministic: bool = True
+    plugin: dict[str, Any] = field(default_factory=dict)
+    ganzoo_version: str = ""
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return (self.image_size, self.image_size, self.channels)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a text file so that a crash leaves either the old or the new content, never half."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+class Run:
+    """An existing run directory."""
+
+    def __init__(self, path: Path, config: RunConfig) -> None:
+        self.path = Path(path)
+        self.config = config
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> Run:
+        path = Path(path)
+        if not path.is_dir():
+            raise RunError(f"Run directory {str(path)!r} does not exist. Give the directory that "
+                           f"'ganzoo train' printed.")
+        config_path = path / CONFIG
+        if not config_path.is_file():
+            raise RunError(f"{str(path)!r} is not a ganzoo run: it has no {CONFIG}. Give the "
+                           f"directory that 'ganzoo train' printed.")
+        try:
+            config = RunConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, TypeError) as error:
+            raise RunError(f"{str(config_path)!r} is not a valid run configuration: {error}.") \
+                from error
+        return cls(path, config)
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def generator_path(self) -> Path:
+        return self.path / "generator.keras"
+
+    @property
+    def animation_path(self) -> Path:
+        return self.path / "training.gif"
+
+    def checkpoint_steps(self) -> list[int]:
+        """Steps of the checkpoints the checkpoint index lists, oldest first."""
+        import tensorflow as tf
+
+        state = tf.train.get_checkpoint_state(str(self.checkpoint_dir))
+        if state is None:
+            return []
+        return [int(p.rsplit("-", 1)[1]) for p in state.all_model_checkpoint_paths]
+
+    def checkpoint_path(self, step: int | None = None) -> str:
+        import tensorflow as tf
+
+        if step is None:
+            latest = tf.train.latest_checkpoint(str(self.checkpoint_dir))
+            if latest is None:
+                raise RunError(f"Run {str(self.path)!r} has no checkpoint yet; train it first "
+                               f"(or resume it with 'ganzoo train --resume {self.path}').")
+            return latest
+        steps = self.checkpoint_steps()
+        if step not in steps:
+            raise RunError(f"Run {str(self.path)!r} has no checkpoint at step {step}. "
+                           f"Available steps: {', '.join(map(str, steps)) or 'none'}.")
+        return str(self.checkpoint_dir / f"ckpt-{step}")
+
+    def architecture(self, registry: Registry | None = None):
+        """The run's architecture spec, with an install hint when its plugin is missing."""
+        from ganzoo.errors import UnknownNameError
+        from ganzoo.registry import default_registry
+
+        registry = registry or default_registry()
+        try:
+            return registry.architecture(self.config.arch)
+        except UnknownNameError as error:
+            distribution = self.config.plugin.get("distribution")
+            hint = (f" This run was trained with the plugin distribution {distribution!r} "
+                    f"{self.config.plugin.get('version', '')}; install it with "
+                    f"'pip install {distribution}'.") if distribution else ""
+            raise RunError(f"{error}{hint}") from error
+
+    def build_generator(self, registry: Registry | None = None) -> keras.Model:
+        config = self.config
+        return self.architecture(registry).generator(config.image_shape, config.num_classes,
+                                                     config.latent_dim)
+
+    def load_generator(self, step: int | None = None,
+                       registry: Registry | None = None) -> keras.Model:
+        """Rebuild the generator and restore its weights from a checkpoint (latest by default)."""
+        import tensorflow as tf
+
+        path = self.checkpoint_path(step)
+        generator = self.build_generator(registry)
+        tf.train.Checkpoint(generator=generator).restore(path).expect_partial()
+        return generator

@@ -1,0 +1,65 @@
+"""Every registered architecture builds for every shape it supports, and keeps the contract:
+generators make NHWC float32 images in [-1, 1], discriminators one logit per image."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ganzoo.errors import UnsupportedImageShapeError
+from ganzoo.plugin import upsampling_plan
+
+LATENT = 16
+
+
+def supported_shapes(spec):
+    return [(size, size, channels) for size in spec.image_sizes for channels in spec.channels]
+
+
+def inputs_for(spec, batch, latent=LATENT, classes=10):
+    z = np.random.default_rng(0).normal(size=(batch, latent)).astype(np.float32)
+    labels = np.arange(batch, dtype=np.int32) % classes
+    return (z, labels) if spec.conditional else (z, None)
+
+
+def test_every_architecture_supports_the_common_image_sizes(registry, architecture):
+    spec = registry.architecture(architecture)
+    assert {28, 32, 64} <= set(spec.image_sizes)
+    assert {1, 3} <= set(spec.channels)
+    assert spec.paper.url.startswith("https://arxiv.org/abs/")
+
+
+def test_generator_and_discriminator_keep_the_contract_for_every_supported_shape(
+        registry, architecture):
+    spec = registry.architecture(architecture)
+    classes = 10 if spec.conditional else 0
+    for shape in supported_shapes(spec):
+        generator = spec.generator(shape, classes, LATENT)
+        discriminator = spec.discriminator(shape, classes)
+        z, labels = inputs_for(spec, 3)
+        images = np.asarray(generator([z, labels] if spec.conditional else z, training=False))
+        assert images.shape == (3, *shape) and images.dtype == np.float32, shape
+        assert images.min() >= -1.0 and images.max() <= 1.0
+        logits = np.asarray(discriminator([images, labels] if spec.conditional else images,
+                                          training=False))
+        assert logits.shape == (3, 1), shape
+        assert np.all(np.isfinite(logits))
+
+
+def test_an_unsupported_size_names_the_supported_sizes(registry, architecture):
+    spec = registry.architecture(architecture)
+    with pytest.raises(UnsupportedImageShapeError) as caught:
+        spec.generator((48, 48, 1), 10, LATENT)
+    message = str(caught.value)
+    assert "image_shape=(48, 48, 1)" in message
+    assert all(f"{s}x{s}" in message for s in spec.image_sizes)
+
+
+def test_a_conditional_architecture_refuses_unlabelled_data(registry):
+    with pytest.raises(UnsupportedImageShapeError, match="needs labelled data"):
+        registry.architecture("cgan").generator((28, 28, 1), 0, LATENT)
+
+
+@pytest.mark.parametrize("size, plan", [(28, (7, 2)), (32, (4, 3)), (64, (4, 4)), (16, (4, 2))])
+def test_upsampling_plan_halves_down_to_a_small_start(size, plan):
+    assert upsampling_plan(size) == plan

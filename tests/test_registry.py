@@ -1,0 +1,157 @@
+"""The plugin contract and the registry: how plugins are found, and what happens when they clash
+or break."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from ganzoo import hookspecs
+from ganzoo.errors import DuplicateNameError, PluginError, UnknownNameError
+from ganzoo.plugin import ArchitectureSpec, Paper, hookimpl
+from ganzoo.registry import PluginLoadWarning, Registry
+
+BUILT_IN_PLUGINS = {"mlp-gan", "dcgan", "cgan", "losses", "datasets"}
+PACKAGE = Path(__file__).resolve().parents[1] / "ganzoo"
+
+
+def tiny_spec(name: str) -> ArchitectureSpec:
+    from ganzoo.architectures import mlp_gan
+
+    return ArchitectureSpec(name=name, summary="test", paper=Paper("A paper", "https://arxiv.org"),
+                            build_generator=mlp_gan.build_generator,
+                            build_discriminator=mlp_gan.build_discriminator)
+
+
+class PluginProviding:
+    def __init__(self, *names: str) -> None:
+        self.names = names
+
+    @hookimpl
+    def ganzoo_architectures(self):
+        return [tiny_spec(name) for name in self.names]
+
+
+def test_built_in_plugins_arrive_through_the_entry_point_group(registry):
+    entry_points = {ep.name: ep for ep in metadata.entry_points(group="ganzoo")}
+    assert BUILT_IN_PLUGINS <= set(entry_points)
+    for name in ("mlp-gan", "dcgan", "cgan"):
+        provider = registry.provider(name)
+        assert provider.name == name
+        assert provider.distribution == "ganzoo"
+        assert entry_points[name].value == f"ganzoo.architectures.{name.replace('-', '_')}"
+
+
+@pytest.mark.parametrize("module", sorted((PACKAGE / "architectures").glob("[!_]*.py")),
+                         ids=lambda p: p.stem)
+def test_built_in_architectures_import_only_the_public_plugin_api(module):
+    allowed = {"__future__", "math", "keras", "tensorflow", "ganzoo.plugin", "ganzoo.blocks"}
+    imported = set()
+    for node in ast.walk(ast.parse(module.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    assert imported <= allowed, f"{module.name} imports {sorted(imported - allowed)}"
+
+
+def test_every_hook_is_documented():
+    hooks = [f for name, f in inspect.getmembers(hookspecs, inspect.isfunction)
+             if name.startswith("ganzoo_")]
+    assert {f.__name__ for f in hooks} >= {"ganzoo_architectures", "ganzoo_losses",
+                                           "ganzoo_datasets"}
+    for hook in hooks:
+        assert hook.__doc__ and len(hook.__doc__.split()) > 10, f"{hook.__name__} is undocumented"
+
+
+def test_an_unknown_name_suggests_close_matches_and_lists_the_available_ones(registry):
+    with pytest.raises(UnknownNameError) as caught:
+        registry.architecture("dcgna")
+    message = str(caught.value)
+    assert "Unknown architecture 'dcgna'" in message
+    assert "Did you mean 'dcgan'" in message
+    assert "Available: cgan, dcgan, mlp-gan" in message
+
+
+def test_two_plugins_with_the_same_name_make_it_an_error_naming_both_distributions(empty_registry):
+    empty_registry.register(PluginProviding("twin", "solo"), "first", "gan-one", "1.0")
+    empty_registry.register(PluginProviding("twin"), "second", "gan-two", "2.3")
+    with pytest.warns(PluginLoadWarning, match="twin"):
+        empty_registry.architectures()
+    with pytest.raises(DuplicateNameError) as caught:
+        empty_registry.architecture("twin")
+    assert "gan-one 1.0" in str(caught.value) and "gan-two 2.3" in str(caught.value)
+    assert empty_registry.architecture("solo").name == "solo"
+
+
+def test_a_hook_returning_the_wrong_type_marks_only_that_plugin_broken(empty_registry):
+    class Broken:
+        @hookimpl
+        def ganzoo_architectures(self):
+            return "dcgan"
+
+    empty_registry.register(PluginProviding("fine"), "good")
+    empty_registry.register(Broken(), "bad")
+    with pytest.warns(PluginLoadWarning, match="'bad'.*must return a list"):
+        assert set(empty_registry.architectures()) == {"fine"}
+    assert [p.name for p in empty_registry.plugins if not p.ok] == ["bad"]
+
+
+def test_a_plugin_object_with_a_misspelled_hook_is_refused(empty_registry):
+    class Misspelled:
+        @hookimpl
+        def ganzoo_architecture(self):
+            return []
+
+    with pytest.raises(PluginError, match="ganzoo_architecture"):
+        empty_registry.register(Misspelled(), "typo")
+
+
+@pytest.fixture
+def broken_distribution(tmp_path: Path) -> Path:
+    """An installed distribution whose plugin module raises on import."""
+    (tmp_path / "exploding_plugin.py").write_text("raise RuntimeError('boom at import')\n")
+    info = tmp_path / "exploding_gan-0.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: exploding-gan\nVersion: 0.3\n")
+    (info / "entry_points.txt").write_text("[ganzoo]\nexploding = exploding_plugin\n")
+    return tmp_path
+
+
+def test_a_plugin_that_raises_on_import_is_skipped_with_a_warning(broken_distribution,
+                                                                   monkeypatch):
+    monkeypatch.syspath_prepend(str(broken_distribution))
+    with pytest.warns(PluginLoadWarning, match="'exploding'.*exploding-gan 0.3.*boom at import"):
+        registry = Registry()
+    assert {"dcgan", "cgan", "mlp-gan"} <= set(registry.architectures())
+    broken = [p for p in registry.plugins if not p.ok]
+    assert [(p.name, p.distribution) for p in broken] == [("exploding", "exploding-gan")]
+
+
+def test_ganzoo_list_marks_a_broken_plugin(broken_distribution):
+    listing = subprocess.run([sys.executable, "-m", "ganzoo", "list"], capture_output=True,
+                             text=True, env=_env_with_path(broken_distribution), timeout=120)
+    assert listing.returncode == 0, listing.stderr
+    assert "dcgan" in listing.stdout
+    broken_row = [line for line in listing.stdout.splitlines() if "BROKEN" in line]
+    assert len(broken_row) == 1 and "exploding" in broken_row[0] and "boom" in broken_row[0]
+
+
+def test_disabled_plugins_are_not_loaded(monkeypatch):
+    monkeypatch.setenv("GANZOO_DISABLE_PLUGINS", "cgan, mlp-gan")
+    assert set(Registry().architectures()) == {"dcgan"}
+
+
+def _env_with_path(path: Path) -> dict:
+    import os
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(path), env.get("PYTHONPATH")]))
+    return env
+
