@@ -30,7 +30,11 @@ def grid_labels(count: int, num_classes: int) -> np.ndarray:
 def generate(generator, count: int, latent_dim: int, seed: int, labels: np.ndarray | None = None,
              batch_size: int = 256) -> np.ndarray:
     """Run the generator in inference mode; return uint8 NHWC images."""
+    import tensorflow as tf
+
     z = latents(count, latent_dim, seed)
+    if labels is not None:
+        labels = tf.convert_to_tensor(labels, tf.int32)
     outputs = []
     for start in range(0, count, batch_size):
         stop = min(start + batch_size, count)

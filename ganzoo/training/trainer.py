@@ -28,6 +28,7 @@ class TrainResult:
     """What a call to `train` did."""
 
     run: Run
+    start_step: int
     step: int
     interrupted: bool
     seconds: float
@@ -296,7 +297,7 @@ class _Loop:
         self._finish()
         seconds = time.perf_counter() - session_start
         total_rate = (step - self.start) * images_per_step / max(seconds, 1e-9)
-        return TrainResult(self.run_dir, step, interrupted, seconds, total_rate)
+        return TrainResult(self.run_dir, self.start, step, interrupted, seconds, total_rate)
 
     def _checkpoint_name(self, step: int) -> str:
         return str(self.run_dir.checkpoint_dir / f"ckpt-{step}")

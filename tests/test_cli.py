@@ -1,0 +1,72 @@
+"""The command line: thin calls into the API, one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ganzoo
+from ganzoo.cli import main
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse exits on bad flags and --version
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_version(capsys):
+    code, out, _ = run_cli(capsys, "--version")
+    assert code == 0 and out.strip() == f"ganzoo {ganzoo.__version__}"
+
+
+def test_list_shows_every_architecture_with_its_paper_and_plugin(capsys):
+    code, out, _ = run_cli(capsys, "list")
+    assert code == 0
+    header, *rows = out.splitlines()
+    assert header.split() == ["NAME", "CONDITIONAL", "PAPER", "PLUGIN"]
+    names = {row.split()[0]: row for row in rows}
+    assert {"cgan", "dcgan", "mlp-gan"} <= set(names)
+    assert "arxiv.org/abs/1511.06434" in names["dcgan"] and "ganzoo 0.1.0" in names["dcgan"]
+    assert names["cgan"].split()[1] == "yes"
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["train", "--arch", "dcgna"], "Did you mean 'dcgan'"),
+    (["train", "--arch", "dcgan", "--image-size", "48"], "supports square images of 28x28"),
+    (["train", "--arch", "dcgan", "--data", "nowhere/images.npz"], "nowhere/images.npz"),
+    (["sample", "no-such-run", "--out", "x.png"], "does not exist"),
+], ids=["unknown-arch", "unsupported-size", "missing-npz", "missing-run"])
+def test_bad_input_is_one_line_and_exit_status_2(capsys, tmp_path, argv, expected):
+    code, _, err = run_cli(capsys, *argv, *(["--out", str(tmp_path)] if argv[0] == "train"
+                                            else []))
+    assert code == 2
+    assert expected in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--arch", "dcgan", "--steps", "0"],
+    ["train", "--arch", "dcgan", "--batch-size", "many"],
+    ["train"],
+    ["sample", "run", "--out", "x.png", "--n", "-1"],
+], ids=["zero-steps", "batch-not-a-number", "no-arch", "negative-n"])
+def test_invalid_flag_values_exit_with_status_2(capsys, argv):
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2 and "error:" in err
+
+
+def test_train_then_sample_from_the_command_line(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "train", "--arch", "dcgan", "--steps", "2",
+                             "--batch-size", "8", "--out", str(tmp_path), "--quiet")
+    assert code == 0, err
+    run = Path(out.strip().splitlines()[-1])
+    assert run.parent == tmp_path and (run / "config.json").is_file()
+    grid = tmp_path / "grid.png"
+    code, out, err = run_cli(capsys, "sample", str(run), "--n", "9", "--out", str(grid))
+    assert code == 0, err
+    assert grid.is_file() and "Wrote 9 images" in out
