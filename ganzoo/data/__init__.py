@@ -1,0 +1,58 @@
+"""Training data: named data sets, folders of images and .npz files, as batches in [-1, 1].
+
+    from ganzoo.data import load_data
+
+    data = load_data("digits", image_size=28)        # a registered data set
+    data = load_data("~/faces", image_size=64)       # a folder, one subfolder per class or none
+    data = load_data("faces.npz", image_size=64, channels=3)
+    for images, labels in data.batches(batch_size=64, seed=0).take(100):
+        ...
+"""
+
+from __future__ import annotations
+
+import os
+
+from ganzoo.data.folder import IMAGE_EXTENSIONS, DataWarning, FolderDataset
+from ganzoo.data.npz import read_npz
+from ganzoo.data.pipeline import ImageDataset, InMemoryDataset, check_image_options
+from ganzoo.errors import UnknownNameError
+from ganzoo.registry import Registry, default_registry
+
+__all__ = ["IMAGE_EXTENSIONS", "DataWarning", "ImageDataset", "load_data"]
+
+
+def load_data(source: str, image_size: int, channels: int | None = None, *, strict: bool = False,
+              registry: Registry | None = None) -> ImageDataset:
+    """Open a data source for training at ``image_size`` x ``image_size``.
+
+    Args:
+        source: a registered data set name (see `Registry.datasets`), else a folder of
+            images, else a path ending in ``.npz``.
+        image_size: the side of the square images in every batch; images are resized to it,
+            ignoring their aspect ratio.
+        channels: 1 or 3 to convert to grayscale or RGB; None keeps the data's own (1 when
+            every image is grayscale, else 3; an alpha channel is always dropped).
+        strict: for a folder, raise on the first unreadable file instead of skipping it with a
+            `DataWarning`.
+        registry: where named data sets are looked up; the installed plugins by default.
+
+    Raises:
+        DataError: the data is missing, empty or unreadable, or an option is invalid.
+        UnknownNameError: `source` is neither a known name nor a usable path.
+    """
+    check_image_options(image_size, channels)
+    if registry is None:
+        registry = default_registry()
+    names = registry.datasets()
+    if source in names or source in registry.conflicts("ganzoo_datasets"):
+        # dataset() also raises the right error for a name two plugins provide.
+        data = registry.dataset(source).load()
+        return InMemoryDataset(source, data, image_size, channels)
+    path = os.path.expanduser(source)
+    if os.path.isdir(path):
+        return FolderDataset(source, image_size, channels, strict=strict)
+    if path.lower().endswith(".npz"):
+        return InMemoryDataset(source, read_npz(path), image_size, channels)
+    raise UnknownNameError("dataset", source, names,
+                           hint="Or give a path to a folder of images or an .npz file.")
