@@ -60,10 +60,10 @@ def upsampling_stack(x: keras.KerasTensor, image_shape: ImageShape, width: int =
     return to_image(x, image_shape[2])
 
 
-def downsampling_stack(x: keras.KerasTensor, image_size: int, width: int = 64,
-                       kernel_size: int = 5,
-                       normalization: Normalization = "batch") -> keras.KerasTensor:
-    """Halve the side with strided convolutions (doubling channels), then one logit.
+def downsampling_features(x: keras.KerasTensor, image_size: int, width: int = 64,
+                          kernel_size: int = 5,
+                          normalization: Normalization = "batch") -> keras.KerasTensor:
+    """Halve the side with strided convolutions, doubling the channels each time.
 
     `normalization` is ``"batch"`` (DCGAN), ``"none"`` (a WGAN-GP critic, whose penalty is per
     example and so must not mix examples through batch statistics) or ``"spectral"``
@@ -81,4 +81,12 @@ def downsampling_stack(x: keras.KerasTensor, image_size: int, width: int = 64,
             x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)
         filters *= 2
-    return to_logit(x, normalization)
+    return x
+
+
+def downsampling_stack(x: keras.KerasTensor, image_size: int, width: int = 64,
+                       kernel_size: int = 5,
+                       normalization: Normalization = "batch") -> keras.KerasTensor:
+    """`downsampling_features` followed by one logit per image."""
+    return to_logit(downsampling_features(x, image_size, width, kernel_size, normalization),
+                    normalization)

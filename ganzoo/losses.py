@@ -89,6 +89,12 @@ def gradient_penalty(critic: Callable[[tf.Tensor], tf.Tensor], real: tf.Tensor, 
     return tf.square(norms - 1.0)
 
 
+def classification_loss(labels: tf.Tensor, class_logits: tf.Tensor) -> tf.Tensor:
+    """-log p(label | x): the auxiliary classifier's cross-entropy (Odena et al. 2017)."""
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(tf.reshape(labels, [-1]), tf.int32), logits=tf.cast(class_logits, tf.float32))
+
+
 BUILT_IN_LOSSES = [
     LossSpec("nonsaturating", "Binary cross-entropy; the generator maximises log D(G(z)).",
              nonsaturating_discriminator_loss, nonsaturating_generator_loss,

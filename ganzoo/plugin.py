@@ -90,6 +90,11 @@ class ArchitectureSpec:
     `build_discriminator(image_shape, num_classes)` returns a Keras model mapping images (plus
     ``label`` when conditional) to logits of shape ``[batch, 1]``.
     `num_classes` is 0 for an unconditional architecture.
+
+    With `auxiliary_classifier` (AC-GAN, Odena et al. 2017) the architecture is conditional, but
+    its discriminator sees only the image and returns two outputs, the real/fake logit
+    ``[batch, 1]`` and class logits ``[batch, num_classes]``; the trainer then adds the
+    classification cross-entropy to both networks' losses.
     """
 
     name: str
@@ -98,6 +103,7 @@ class ArchitectureSpec:
     build_generator: Callable[[ImageShape, int, int], keras.Model]
     build_discriminator: Callable[[ImageShape, int], keras.Model]
     conditional: bool = False
+    auxiliary_classifier: bool = False
     defaults: Defaults = field(default_factory=Defaults)
     image_sizes: tuple[int, ...] = (28, 32, 64)
     channels: tuple[int, ...] = (1, 3)
@@ -119,7 +125,8 @@ class ArchitectureSpec:
         self.check_image_shape(image_shape)
         self._check_classes(num_classes)
         model = self.build_generator(tuple(image_shape), num_classes, latent_dim)
-        self._check_model(model, "generator", expected_output=(None, *image_shape))
+        self._check_model(model, "generator", 2 if self.is_conditional else 1,
+                          [(None, *image_shape)])
         return model
 
     def discriminator(self, image_shape: ImageShape, num_classes: int) -> keras.Model:
@@ -127,38 +134,47 @@ class ArchitectureSpec:
         self.check_image_shape(image_shape)
         self._check_classes(num_classes)
         model = self.build_discriminator(tuple(image_shape), num_classes)
-        self._check_model(model, "discriminator", expected_output=(None, 1))
+        outputs = [(None, 1), (None, num_classes)] if self.auxiliary_classifier else [(None, 1)]
+        self._check_model(model, "discriminator", 2 if self.discriminator_takes_label else 1,
+                          outputs)
         return model
 
+    @property
+    def is_conditional(self) -> bool:
+        """Whether the generator takes a label (true for auxiliary-classifier GANs too)."""
+        return self.conditional or self.auxiliary_classifier
+
+    @property
+    def discriminator_takes_label(self) -> bool:
+        return self.conditional and not self.auxiliary_classifier
+
     def _check_classes(self, num_classes: int) -> None:
-        if self.conditional and num_classes < 2:
+        if self.is_conditional and num_classes < 2:
             raise UnsupportedImageShapeError(
                 f"Architecture {self.name!r} is conditional and needs labelled data with at "
                 f"least 2 classes. Received: num_classes={num_classes}. Use labelled data "
                 f"(a folder with one subfolder per class, or an .npz with 'y')."
             )
 
-    def _check_model(self, model: object, role: str, expected_output: tuple) -> None:
+    def _check_model(self, model: object, role: str, inputs: int,
+                     outputs: list[tuple]) -> None:
         import keras
 
         if not isinstance(model, keras.Model):
             raise PluginError(
                 f"Architecture {self.name!r}: build_{role} must return a keras.Model. "
-                f"Received: {type(model).__name__}."
-            )
-        inputs = 2 if self.conditional else 1
+                f"Received: {type(model).__name__}.")
         if len(model.inputs) != inputs:
             raise PluginError(
                 f"Architecture {self.name!r}: the {role} must take {inputs} input(s) "
-                f"({'a tensor and an integer label' if self.conditional else 'one tensor'}). "
-                f"Received a model with {len(model.inputs)} input(s)."
-            )
-        output = tuple(model.outputs[0].shape) if len(model.outputs) == 1 else None
-        if output != expected_output:
+                f"({'a tensor and an integer label' if inputs == 2 else 'one tensor'}). "
+                f"Received a model with {len(model.inputs)} input(s).")
+        received = [tuple(output.shape) for output in model.outputs]
+        if received != outputs:
             raise PluginError(
-                f"Architecture {self.name!r}: the {role} must have one output of shape "
-                f"{expected_output}. Received: {output if output else len(model.outputs)}."
-            )
+                f"Architecture {self.name!r}: the {role} must have {len(outputs)} output(s) of "
+                f"shape {', '.join(map(str, outputs))}. Received: "
+                f"{', '.join(map(str, received))}.")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ def supported_shapes(spec):
 def inputs_for(spec, batch, latent=LATENT, classes=10):
     z = np.random.default_rng(0).normal(size=(batch, latent)).astype(np.float32)
     labels = np.arange(batch, dtype=np.int32) % classes
-    return (z, labels) if spec.conditional else (z, None)
+    return (z, labels) if spec.is_conditional else (z, None)
 
 
 def test_every_architecture_supports_the_common_image_sizes(registry, architecture):
@@ -32,18 +32,21 @@ def test_every_architecture_supports_the_common_image_sizes(registry, architectu
 def test_generator_and_discriminator_keep_the_contract_for_every_supported_shape(
         registry, architecture):
     spec = registry.architecture(architecture)
-    classes = 10 if spec.conditional else 0
+    classes = 10 if spec.is_conditional else 0
     for shape in supported_shapes(spec):
         generator = spec.generator(shape, classes, LATENT)
         discriminator = spec.discriminator(shape, classes)
         z, labels = inputs_for(spec, 3)
-        images = np.asarray(generator([z, labels] if spec.conditional else z, training=False))
+        images = np.asarray(generator([z, labels] if spec.is_conditional else z, training=False))
         assert images.shape == (3, *shape) and images.dtype == np.float32, shape
         assert images.min() >= -1.0 and images.max() <= 1.0
-        logits = np.asarray(discriminator([images, labels] if spec.conditional else images,
-                                          training=False))
-        assert logits.shape == (3, 1), shape
-        assert np.all(np.isfinite(logits))
+        scores = discriminator([images, labels] if spec.discriminator_takes_label else images,
+                               training=False)
+        if spec.auxiliary_classifier:
+            scores, class_logits = scores
+            assert tuple(class_logits.shape) == (3, classes), shape
+        assert tuple(scores.shape) == (3, 1), shape
+        assert np.all(np.isfinite(scores))
 
 
 def test_an_unsupported_size_names_the_supported_sizes(registry, architecture):
@@ -56,8 +59,26 @@ def test_an_unsupported_size_names_the_supported_sizes(registry, architecture):
 
 
 def test_a_conditional_architecture_refuses_unlabelled_data(registry):
-    with pytest.raises(UnsupportedImageShapeError, match="needs labelled data"):
-        registry.architecture("cgan").generator((28, 28, 1), 0, LATENT)
+    for name in ("cgan", "acgan"):
+        with pytest.raises(UnsupportedImageShapeError, match="needs labelled data"):
+            registry.architecture(name).generator((28, 28, 1), 0, LATENT)
+
+
+def test_a_plugin_model_with_the_wrong_output_shape_is_named(registry):
+    import dataclasses
+
+    import keras
+
+    from ganzoo.errors import PluginError
+
+    def two_logits(image_shape, num_classes):
+        image = keras.Input(image_shape)
+        return keras.Model(image, keras.layers.Dense(2)(keras.layers.Flatten()(image)))
+
+    broken = dataclasses.replace(registry.architecture("dcgan"), name="broken",
+                                 build_discriminator=two_logits)
+    with pytest.raises(PluginError, match=r"'broken'.*discriminator.*\(None, 1\).*\(None, 2\)"):
+        broken.discriminator((28, 28, 1), 0)
 
 
 @pytest.mark.parametrize("size, plan", [(28, (7, 2)), (32, (4, 3)), (64, (4, 4)), (16, (4, 2))])

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     rows = [["NAME", "CONDITIONAL", "PAPER", "PLUGIN"]]
     for name in sorted(provided):
         spec, plugin = provided[name].spec, provided[name].plugin
-        rows.append([name, "yes" if spec.conditional else "no",
+        rows.append([name, "yes" if spec.is_conditional else "no",
                      f"{spec.paper.title} {spec.paper.url}", f"{plugin.name} ({plugin.origin})"])
     for name, providers in sorted(conflicts.items()):
         rows.append([name, "?", "CONFLICT: provided by " +

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import keras
 import tensorflow as tf
 
-from ganzoo.losses import gradient_penalty
+from ganzoo.losses import classification_loss, gradient_penalty
 from ganzoo.plugin import LossSpec
 
 
@@ -28,7 +28,8 @@ class GanStep:
                  discriminator_optimizer: keras.optimizers.Optimizer, loss: LossSpec,
                  latent_dim: int, global_batch_size: int, conditional: bool,
                  rng: tf.random.Generator, step: tf.Variable, discriminator_steps: int = 1,
-                 strategy: tf.distribute.Strategy | None = None) -> None:
+                 strategy: tf.distribute.Strategy | None = None,
+                 auxiliary_classifier: bool = False) -> None:
         self.generator = generator
         self.discriminator = discriminator
         self.generator_optimizer = generator_optimizer
@@ -40,6 +41,7 @@ class GanStep:
         self.rng = rng
         self.step = step
         self.discriminator_steps = discriminator_steps
+        self.auxiliary_classifier = auxiliary_classifier
         self.strategy = strategy or tf.distribute.get_strategy()
         self._compiled = tf.function(self._run)
 
@@ -61,16 +63,31 @@ class GanStep:
         inputs = [z, labels] if self.conditional else z
         return self.generator(inputs, training=True)
 
-    def _critic(self, images: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
-        return self.discriminator([images, labels] if self.conditional else images, training=True)
+    def _critic(self, images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor | None]:
+        """Real/fake logits, and class logits when the discriminator has an auxiliary classifier."""
+        if self.auxiliary_classifier:
+            logits, class_logits = self.discriminator(images, training=True)
+            return logits, class_logits
+        inputs = [images, labels] if self.conditional else images
+        return self.discriminator(inputs, training=True), None
 
     def _discriminator_loss(self, real: tf.Tensor, fake: tf.Tensor, labels: tf.Tensor,
-                            real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
-        per_example = self.loss.discriminator_loss(real_logits, fake_logits)
+                            real_scores: tuple, fake_scores: tuple) -> tf.Tensor:
+        per_example = self.loss.discriminator_loss(real_scores[0], fake_scores[0])
+        if self.auxiliary_classifier:
+            # AC-GAN: the discriminator also learns to name the class of real and fake images.
+            per_example += (classification_loss(labels, real_scores[1])
+                            + classification_loss(labels, fake_scores[1]))
         if self.loss.gradient_penalty_weight:
             interpolation = self.rng.uniform([tf.shape(real)[0]])
             per_example += self.loss.gradient_penalty_weight * gradient_penalty(
-                lambda x: self._critic(x, labels), real, fake, interpolation)
+                lambda x: self._critic(x, labels)[0], real, fake, interpolation)
+        return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
+
+    def _generator_loss(self, labels: tf.Tensor, fake_scores: tuple) -> tf.Tensor:
+        per_example = self.loss.generator_loss(fake_scores[0])
+        if self.auxiliary_classifier:
+            per_example += classification_loss(labels, fake_scores[1])
         return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
 
     def _discriminator_update(self, real: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
@@ -87,11 +104,10 @@ class GanStep:
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             # Fake images are drawn for the real batch's labels, so classes stay balanced.
             fake = self._generate(labels)
-            fake_logits = self._critic(fake, labels)
+            fake_scores = self._critic(fake, labels)
             d_loss = self._discriminator_loss(real, fake, labels, self._critic(real, labels),
-                                              fake_logits)
-            g_loss = tf.nn.compute_average_loss(self.loss.generator_loss(fake_logits),
-                                                global_batch_size=self.global_batch_size)
+                                              fake_scores)
+            g_loss = self._generator_loss(labels, fake_scores)
         d_variables = self.discriminator.trainable_variables
         g_variables = self.generator.trainable_variables
         d_gradients = d_tape.gradient(d_loss, d_variables)

@@ -127,16 +127,16 @@ def _new_config(spec, registry, data, steps, batch_size, image_size, channels, l
     dataset = load_data(data, image_size, channels, strict=strict, registry=registry)
     if dataset.image_shape[2] not in spec.channels:
         dataset = load_data(data, image_size, spec.channels[-1], strict=strict, registry=registry)
-    num_classes = dataset.num_classes if spec.conditional else 0
+    num_classes = dataset.num_classes if spec.is_conditional else 0
     spec.check_image_shape(dataset.image_shape)
-    if spec.conditional and num_classes < 2:
+    if spec.is_conditional and num_classes < 2:
         spec.generator(dataset.image_shape, num_classes, 1)  # raises the conditional-data error
     steps = steps or defaults.steps
     provider = registry.provider(spec.name)
     return RunConfig(
         arch=spec.name, data=data, image_size=image_size, channels=dataset.image_shape[2],
         num_classes=num_classes,
-        class_names=list(dataset.class_names) if spec.conditional else [],
+        class_names=list(dataset.class_names) if spec.is_conditional else [],
         latent_dim=latent_dim or defaults.latent_dim,
         batch_size=batch_size or defaults.batch_size, loss=loss,
         generator_lr=defaults.generator_lr, discriminator_lr=defaults.discriminator_lr,
@@ -236,8 +236,9 @@ class _Loop:
         self.start = int(self.step_counter.numpy())
         self.train_step = GanStep(self.generator, self.discriminator, g_optimizer, d_optimizer,
                                   loss_spec, config.latent_dim, config.batch_size,
-                                  bool(config.num_classes), rng, self.step_counter,
-                                  config.discriminator_steps, self.strategy)
+                                  spec.is_conditional, rng, self.step_counter,
+                                  config.discriminator_steps, self.strategy,
+                                  auxiliary_classifier=spec.auxiliary_classifier)
         batches = dataset.batches(config.batch_size, config.seed,
                                   skip=self.start * config.discriminator_steps)
         self.iterator = iter(self.strategy.experimental_distribute_dataset(batches))

@@ -1,0 +1,48 @@
+"""LSGAN: least-squares GAN.
+
+Mao, Li, Xie, Lau, Wang & Smolley, "Least Squares Generative Adversarial Networks", ICCV 2017.
+https://arxiv.org/abs/1611.04076
+Official code: https://github.com/xudonmao/LSGAN
+
+The discriminator's sigmoid cross-entropy is replaced by a least-squares loss (the paper's 0-1
+coding: a=0, b=c=1), which penalises fake samples by their distance from the decision boundary
+even when they are on the right side of it, so the generator's gradients do not vanish. The
+networks are DCGAN's stacks with Adam(2e-4, beta_1=0.5), as in the paper's digit experiments.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from ganzoo.blocks import downsampling_stack, upsampling_stack
+from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
+
+WIDTH = 64
+
+
+def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) -> keras.Model:
+    z = keras.Input((latent_dim,), name="z")
+    return keras.Model(z, upsampling_stack(z, image_shape, WIDTH), name="lsgan_generator")
+
+
+def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Model:
+    image = keras.Input(image_shape, name="image")
+    logit = downsampling_stack(image, image_shape[0], WIDTH, normalization="batch")
+    return keras.Model(image, logit, name="lsgan_discriminator")
+
+
+LSGAN = ArchitectureSpec(
+    name="lsgan",
+    summary="DCGAN networks trained with the least-squares loss.",
+    paper=Paper("Least Squares Generative Adversarial Networks",
+                "https://arxiv.org/abs/1611.04076"),
+    build_generator=build_generator,
+    build_discriminator=build_discriminator,
+    defaults=Defaults(latent_dim=100, batch_size=64, loss="least-squares", generator_lr=2e-4,
+                      discriminator_lr=2e-4, beta_1=0.5, steps=3000),
+)
+
+
+@hookimpl
+def ganzoo_architectures() -> list[ArchitectureSpec]:
+    return [LSGAN]
