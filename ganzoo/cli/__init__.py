@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from ganzoo.cli import list as list_command
@@ -29,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
     args = build_parser().parse_args(argv)
+    # Warnings meant for the user (skipped images, broken plugins) read as one line each.
+    previous_format = warnings.formatwarning
+    warnings.formatwarning = lambda message, category, *_: (
+        f"ganzoo {args.command}: warning: {message}\n")
     try:
         return args.handler(args)
     except GanzooError as error:
@@ -37,3 +42,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"ganzoo {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = previous_format
