@@ -6,12 +6,15 @@ plugins that provide the same name make that one name unusable until one is unin
 
 Environment:
   ``GANZOO_DISABLE_PLUGINS=a,b``      skip the entry points named ``a`` and ``b``;
-  ``GANZOO_DISABLE_PLUGIN_AUTOLOAD=1`` load only the plugins that ship with ganzoo itself.
+  ``GANZOO_DISABLE_PLUGIN_AUTOLOAD=1`` load only the plugins that ship with ganzoo itself;
+  ``GANZOO_TRACE_PLUGINS=1``          print every plugin load and hook call to stderr.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import time
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -112,6 +115,24 @@ class Registry:
         self._build_index()
         return [*self._plugins, *self._broken]
 
+    def hooks_of(self, plugin: PluginInfo) -> list[str]:
+        """The hooks a registered plugin implements."""
+        if not plugin.ok:
+            return []
+        registered = self._manager.get_plugin(plugin.name)
+        return sorted(caller.name for caller in self._manager.get_hookcallers(registered) or [])
+
+    def provided_by(self, plugin: PluginInfo) -> dict[str, list[str]]:
+        """What a plugin provides: ``{"architectures": [...], "losses": [...], ...}``."""
+        self._build_index()
+        provided: dict[str, list[str]] = {}
+        for hook, (found, conflicts) in self._index.items():
+            names = [name for name, item in found.items() if item.plugin == plugin]
+            names += [name for name, providers in conflicts.items() if plugin in providers]
+            if names:
+                provided[hook.removeprefix("ganzoo_")] = sorted(names)
+        return provided
+
     def architectures(self) -> dict[str, Provided[ArchitectureSpec]]:
         return self._items("ganzoo_architectures")
 
@@ -165,6 +186,8 @@ class Registry:
             if entry_point.name in disabled or (core_only and distribution != CORE_DISTRIBUTION):
                 continue
             try:
+                _trace(f"loading entry point {entry_point.name} = {entry_point.value} "
+                       f"({distribution} {version})")
                 plugin = entry_point.load()
             except Exception as error:  # a broken plugin must not take the others down
                 self._mark_broken(PluginInfo(entry_point.name, distribution, version),
@@ -191,7 +214,10 @@ class Registry:
             for impl in getattr(self._manager.hook, hook).get_hookimpls():
                 info = by_name[impl.plugin_name]
                 try:
+                    started = time.perf_counter()
                     specs = _check_specs(impl.function(), spec_type, noun, hook)
+                    _trace(f"{impl.plugin_name}.{hook}() -> {[s.name for s in specs]} "
+                           f"({(time.perf_counter() - started) * 1000:.1f} ms)")
                 except Exception as error:  # same promise as import: one bad plugin is skipped
                     self._unregister_broken(info, f"{hook}() failed: {type(error).__name__}: "
                                                   f"{error}")
@@ -217,6 +243,11 @@ class Registry:
         self._manager.unregister(name=info.name)
         self._plugins.remove(info)
         self._mark_broken(info, why)
+
+
+def _trace(message: str) -> None:
+    if os.environ.get("GANZOO_TRACE_PLUGINS", "") not in ("", "0"):
+        print(f"ganzoo trace: {message}", file=sys.stderr)
 
 
 def _check_specs(result: object, spec_type: type, noun: str, hook: str) -> list:

@@ -1,0 +1,50 @@
+"""``ganzoo plugins``: every plugin, where it comes from, what it provides, and whether it loaded."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import warnings
+
+from ganzoo.cli.list import table
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "plugins", help="list plugins, their hooks and what they provide",
+        description="List every plugin found through the 'ganzoo' entry-point group: its "
+                    "distribution and version, the hooks it implements, what it provides, and "
+                    "its status.")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(handler=run)
+
+
+def describe_plugins(registry=None) -> list[dict]:
+    """One dictionary per plugin: name, distribution, version, status, error, hooks, provides."""
+    from ganzoo.registry import default_registry
+
+    registry = registry or default_registry()
+    with warnings.catch_warnings():  # broken plugins are reported in the result instead
+        warnings.simplefilter("ignore")
+        plugins = registry.plugins
+        return [{"name": plugin.name, "distribution": plugin.distribution,
+                 "version": plugin.version, "status": "ok" if plugin.ok else "failed to load",
+                 "error": plugin.error, "hooks": registry.hooks_of(plugin),
+                 "provides": registry.provided_by(plugin) if plugin.ok else {}}
+                for plugin in plugins]
+
+
+def run(args: argparse.Namespace) -> int:
+    described = describe_plugins()
+    if args.json:
+        print(json.dumps(described, indent=2))
+        return 0
+    rows = [["PLUGIN", "DISTRIBUTION", "HOOKS", "PROVIDES", "STATUS"]]
+    for plugin in described:
+        provides = "; ".join(f"{kind}: {', '.join(names)}"
+                             for kind, names in plugin["provides"].items())
+        status = plugin["status"] + (f": {plugin['error']}" if plugin["error"] else "")
+        rows.append([plugin["name"], f"{plugin['distribution']} {plugin['version']}",
+                     ", ".join(plugin["hooks"]) or "-", provides or "-", status])
+    print(table(rows))
+    return 0

@@ -1,0 +1,217 @@
+"""A test kit for plugin authors: prove an architecture keeps ganzoo's contract in one call.
+
+    from ganzoo.testing import check_architecture
+
+    def test_my_gan_keeps_the_contract():
+        check_architecture("my-gan")
+
+`check_architecture` builds both networks for every shape the architecture supports, checks
+what they return, trains a few steps on tiny random data through the real trainer, saves and
+reloads the generator, and (when the exporter is installed) exports it to every format and
+compares the files with the Keras model. It raises `ContractError` at the first broken promise,
+with a message that says what to fix.
+
+`registry_with(plugin, ...)` makes a registry without entry-point autoloading, so a test can
+define a throwaway plugin inline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ganzoo.errors import GanzooError
+from ganzoo.plugin import ArchitectureSpec, hookimpl
+from ganzoo.registry import Registry, default_registry
+
+__all__ = ["ArchitectureReport", "ContractError", "check_architecture", "registry_with"]
+
+
+class ContractError(AssertionError):
+    """An architecture broke a promise of the plugin contract."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ArchitectureReport:
+    """What `check_architecture` verified."""
+
+    name: str
+    shapes: tuple[tuple[int, int, int], ...]
+    trained_steps: int
+    exported_formats: tuple[str, ...]
+
+
+def registry_with(*plugins: object, builtins: bool = False) -> Registry:
+    """A registry that loads no entry points: ganzoo's losses and datasets, plus `plugins`.
+
+    With `builtins`, the built-in architectures are registered too. A plugin may be a module,
+    an object with `@hookimpl` methods, or an `ArchitectureSpec` (wrapped into a plugin).
+    """
+    from ganzoo import losses
+    from ganzoo.data import builtin as datasets
+
+    registry = Registry(autoload=False)
+    registry.register(losses, "losses", "ganzoo")
+    registry.register(datasets, "datasets", "ganzoo")
+    if builtins:
+        from ganzoo.architectures import acgan, cgan, dcgan, lsgan, mlp_gan, sngan
+
+        for module in (mlp_gan, dcgan, cgan, sngan, lsgan, acgan):
+            registry.register(module, module.__name__.rsplit(".", 1)[1].replace("_", "-"),
+                              "ganzoo")
+    for plugin in plugins:
+        if isinstance(plugin, ArchitectureSpec):
+            registry.register(_SpecPlugin(plugin), f"inline-{plugin.name}")
+        else:
+            registry.register(plugin)
+    return registry
+
+
+class _SpecPlugin:
+    def __init__(self, spec: ArchitectureSpec) -> None:
+        self.spec = spec
+
+    @hookimpl
+    def ganzoo_architectures(self) -> list[ArchitectureSpec]:
+        return [self.spec]
+
+
+def check_architecture(architecture: str | ArchitectureSpec, *,
+                       registry: Registry | None = None,
+                       shapes: Sequence[tuple[int, int, int]] | None = None,
+                       steps: int = 2, export: bool = True,
+                       workdir: str | Path | None = None) -> ArchitectureReport:
+    """Check that an architecture keeps the plugin contract; raise `ContractError` if not.
+
+    Args:
+        architecture: a registered name, or an `ArchitectureSpec` not registered anywhere.
+        registry: where to find the name (default: the installed plugins).
+        shapes: the image shapes to build (default: every size and channel count declared).
+        steps: training steps to run through the real trainer.
+        export: also export to every format and compare with the Keras model.
+        workdir: where to write the tiny run (default: a temporary folder).
+    """
+    if isinstance(architecture, ArchitectureSpec):
+        spec = architecture
+        registry = registry_with(spec)
+    else:
+        registry = registry or default_registry()
+        spec = _fail_on_error(lambda: registry.architecture(architecture), architecture,
+                              "is not registered")
+    shapes = tuple(tuple(s) for s in shapes) if shapes else tuple(
+        (size, size, channels) for size in spec.image_sizes for channels in spec.channels)
+    if not shapes:
+        raise ContractError(f"{spec.name}: declares no image sizes or channels; set "
+                            f"ArchitectureSpec.image_sizes and .channels.")
+    for shape in shapes:
+        _check_networks(spec, shape)
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(workdir) if workdir else Path(scratch)
+        run = _check_training(spec, registry, shapes[0], steps, root)
+        _check_reload(spec, run, registry)
+        formats = _check_export(spec, run, registry) if export else ()
+    return ArchitectureReport(spec.name, shapes, steps, formats)
+
+
+def _fail_on_error(action, name: str, what: str):
+    try:
+        return action()
+    except GanzooError as error:
+        raise ContractError(f"{name}: {what}: {error}") from error
+
+
+def _check_networks(spec: ArchitectureSpec, shape: tuple[int, int, int]) -> None:
+    import tensorflow as tf
+
+    classes = 10 if spec.is_conditional else 0
+    generator = _fail_on_error(lambda: spec.generator(shape, classes, 8), spec.name,
+                               f"the generator for {shape} breaks the contract")
+    discriminator = _fail_on_error(lambda: spec.discriminator(shape, classes), spec.name,
+                                   f"the discriminator for {shape} breaks the contract")
+    z = tf.random.stateless_normal([4, 8], seed=[0, 1])
+    labels = tf.range(4, dtype=tf.int32) % max(classes, 1)
+    images = generator([z, labels] if spec.is_conditional else z, training=False)
+    if images.dtype != tf.float32:
+        raise ContractError(f"{spec.name}: the generator for {shape} returns {images.dtype.name}; "
+                            f"it must return float32 (give its last layer dtype='float32').")
+    values = images.numpy()
+    if not np.all(np.isfinite(values)) or values.min() < -1 or values.max() > 1:
+        raise ContractError(f"{spec.name}: the generator for {shape} returns values in "
+                            f"[{values.min():.3g}, {values.max():.3g}]; images must lie in "
+                            f"[-1, 1]. End it with ganzoo.blocks.to_image (tanh).")
+    scores = discriminator([images, labels] if spec.discriminator_takes_label else images,
+                           training=False)
+    logits = scores[0] if spec.auxiliary_classifier else scores
+    if not np.all(np.isfinite(np.asarray(logits))):
+        raise ContractError(f"{spec.name}: the discriminator for {shape} returns non-finite "
+                            f"logits for generated images.")
+
+
+def _check_training(spec: ArchitectureSpec, registry: Registry, shape, steps: int, root: Path):
+    import ganzoo
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(16, *shape), dtype=np.uint8)
+    data = root / "random.npz"
+    np.savez(data, x=images, y=np.arange(16) % 10)
+    result = _fail_on_error(
+        lambda: ganzoo.train(spec.name, data=str(data), steps=steps, batch_size=4,
+                             image_size=shape[0], channels=shape[2], out=root / "runs",
+                             checkpoint_every=1, progress=False, registry=registry),
+        spec.name, f"training on random {shape} images failed")
+    run = result.run
+    first, last = (run.load_generator(step, registry=registry) for step in (1, steps))
+    if all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(first.weights, last.weights)):
+        raise ContractError(f"{spec.name}: {steps} training steps left the generator's weights "
+                            f"unchanged; check that its layers are trainable and that the "
+                            f"discriminator's output depends on its input.")
+    return run
+
+
+def _check_reload(spec: ArchitectureSpec, run, registry: Registry) -> None:
+    import ganzoo
+    from ganzoo.sampling import latents
+
+    try:
+        reloaded = ganzoo.load_generator(run.generator_path)
+    except Exception as error:
+        raise ContractError(
+            f"{spec.name}: the saved generator does not reload in Keras safe mode "
+            f"({type(error).__name__}: {error}). Custom layers must be registered with "
+            f"@keras.saving.register_keras_serializable and implement get_config.") from error
+    original = run.load_generator(registry=registry)
+    z = latents(3, run.config.latent_dim, seed=0)
+    import tensorflow as tf
+
+    inputs = [z, tf.range(3, dtype=tf.int32)] if run.config.num_classes else z
+    difference = float(np.max(np.abs(np.asarray(reloaded(inputs, training=False))
+                                     - np.asarray(original(inputs, training=False)))))
+    if difference > 1e-5:
+        raise ContractError(f"{spec.name}: the reloaded generator differs from the trained one "
+                            f"by {difference:.3g}; some state is not saved by get_config / "
+                            f"the layer's weights.")
+
+
+def _check_export(spec: ArchitectureSpec, run, registry: Registry) -> tuple[str, ...]:
+    try:
+        from ganzoo.export import export
+    except ImportError:
+        return ()
+    report = _fail_on_error(lambda: export(run.path, registry=registry, repeats=1,
+                                           progress=False),
+                            spec.name, "export failed")
+    if report.failures:
+        raise ContractError(f"{spec.name}: exported files disagree with the Keras generator or "
+                            f"failed to convert: " + "; ".join(
+                                f"{row.format} {row.precision}: {row.message}"
+                                for row in report.failures))
+    return tuple(sorted({row.format for row in report.files}))
+
+
+def architectures_to_check(registry: Registry | None = None) -> Iterable[str]:
+    """Every registered architecture name, for parametrizing a suite over the registry."""
+    return sorted((registry or default_registry()).architectures())

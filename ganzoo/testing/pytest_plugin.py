@@ -1,0 +1,28 @@
+"""pytest fixtures for plugin authors, loaded automatically through the ``pytest11`` entry point.
+
+``ganzoo_registry``: a fresh registry with ganzoo's losses and datasets and no entry-point
+autoloading; register a throwaway plugin with ``ganzoo_registry.register(obj)``.
+``check_architecture``: `ganzoo.testing.check_architecture`, with a scratch folder per test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def ganzoo_registry():
+    from ganzoo.testing import registry_with
+
+    return registry_with()
+
+
+@pytest.fixture
+def check_architecture(tmp_path):
+    from ganzoo.testing import check_architecture as check
+
+    def run(architecture, **options):
+        options.setdefault("workdir", tmp_path)
+        return check(architecture, **options)
+
+    return run
