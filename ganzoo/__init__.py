@@ -1,6 +1,6 @@
 """ganzoo: a plugin-based GAN zoo for TensorFlow/Keras.
 
-The public API mirrors the command line: `train`, `sample`, `list_architectures`.
+The public API mirrors the command line: `train`, `sample`, `export`, `list_architectures`.
 Plugin authors use `ganzoo.plugin`.
 """
 
@@ -18,6 +18,7 @@ except metadata.PackageNotFoundError:  # running from a source tree that is not 
 __all__ = [
     "GanzooError",
     "__version__",
+    "export",
     "get_architecture",
     "list_architectures",
     "load_generator",
@@ -36,6 +37,13 @@ def __getattr__(name: str):
         from ganzoo import sampling
 
         return getattr(sampling, name)
+    if name == "export":
+        # The package ganzoo.export is callable as ganzoo.export.export; returning the package
+        # rather than the function keeps `ganzoo.export` the same object before and after the
+        # package is imported (the import makes the package the attribute).
+        import importlib
+
+        return importlib.import_module("ganzoo.export")
     raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
 
 

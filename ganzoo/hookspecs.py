@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from ganzoo.plugin import ArchitectureSpec, DatasetSpec, LossSpec
+    from ganzoo.plugin import ArchitectureSpec, CommandSpec, DatasetSpec, LossSpec
 
 PROJECT = "ganzoo"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -46,4 +46,15 @@ def ganzoo_datasets() -> list[DatasetSpec]:
 
     A `DatasetSpec` loads the whole data set as uint8 arrays; the shared pipeline resizes,
     converts channels, scales to [-1, 1], shuffles and batches it.
+    """
+
+
+@hookspec
+def ganzoo_cli_commands() -> list[CommandSpec]:
+    """Return extra subcommands for the ``ganzoo`` command line.
+
+    A `CommandSpec` names the subcommand, adds its arguments to an `argparse` parser and runs
+    it, returning the exit status. Raise a `ganzoo.errors.GanzooError` for bad input: the
+    command line prints it as one line and exits with status 2. Built-in subcommands cannot be
+    replaced.
     """

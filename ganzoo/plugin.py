@@ -14,6 +14,7 @@ and is announced in its ``pyproject.toml`` under ``[project.entry-points.ganzoo]
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ArchitectureSpec",
     "ArrayData",
+    "CommandSpec",
     "DatasetSpec",
     "Defaults",
     "LossSpec",
@@ -215,6 +217,20 @@ class DatasetSpec:
     summary: str
     load: Callable[[], ArrayData]
     ships_with_install: bool = False
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A ``ganzoo`` subcommand provided by a plugin.
+
+    `add_arguments(parser)` adds its flags to an `argparse.ArgumentParser`;
+    `run(args)` does the work and returns the exit status.
+    """
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
 
 
 def upsampling_plan(image_size: int, smallest: int = 4) -> tuple[int, int]:

@@ -25,18 +25,19 @@ import pluggy
 
 from ganzoo import hookspecs
 from ganzoo.errors import DuplicateNameError, PluginError, UnknownNameError
-from ganzoo.plugin import ArchitectureSpec, DatasetSpec, LossSpec
+from ganzoo.plugin import ArchitectureSpec, CommandSpec, DatasetSpec, LossSpec
 
 ENTRY_POINT_GROUP = "ganzoo"
 CORE_DISTRIBUTION = "ganzoo"
 
-T = TypeVar("T", ArchitectureSpec, LossSpec, DatasetSpec)
+T = TypeVar("T", ArchitectureSpec, LossSpec, DatasetSpec, CommandSpec)
 
 # hook name -> (spec type, noun used in messages)
 _KINDS: dict[str, tuple[type, str]] = {
     "ganzoo_architectures": (ArchitectureSpec, "architecture"),
     "ganzoo_losses": (LossSpec, "loss"),
     "ganzoo_datasets": (DatasetSpec, "dataset"),
+    "ganzoo_cli_commands": (CommandSpec, "command"),
 }
 
 
@@ -141,6 +142,9 @@ class Registry:
 
     def datasets(self) -> dict[str, Provided[DatasetSpec]]:
         return self._items("ganzoo_datasets")
+
+    def commands(self) -> dict[str, Provided[CommandSpec]]:
+        return self._items("ganzoo_cli_commands")
 
     def conflicts(self, hook: str = "ganzoo_architectures") -> dict[str, list[PluginInfo]]:
         """Names that more than one plugin provides, with every provider."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+NAME = "plugins"
+
 import argparse
 import json
 import warnings
 
-from ganzoo.cli.list import table
+from ganzoo.cli.listing import table
 
 
 def add_parser(subparsers) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+NAME = "list"
+
 import argparse
 import warnings
 

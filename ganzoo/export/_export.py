@@ -1,0 +1,186 @@
+"""`export`: check the options, convert the generator to each file, prove each file."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ganzoo.export import _check, _metadata
+from ganzoo.export._errors import ExportError, ExportWarning
+from ganzoo.export._formats import Target, plan
+from ganzoo.export._report import ExportedFile, ExportReport
+from ganzoo.runs import Run, write_atomic
+
+if TYPE_CHECKING:
+    from ganzoo.export._serving import Serving
+
+INT8_WARNING = ("int8: tanh outputs are quantized to steps of 1/128 (256 levels on [-1, 1]), "
+                "so int8 images show banding that float32, fp16 and dynamic files do not.")
+CALIBRATION_IMAGES = 128
+
+
+def export(run: str | os.PathLike, formats: str | Sequence[str] = "all",
+           quantize: str | Sequence[str] = "none", batch: int | str = "dynamic",
+           opset: int | None = None, output: str = "float32",
+           out: str | os.PathLike | None = None, step: int | None = None, repeats: int = 20,
+           threads: int | None = None, progress: bool = True, registry=None) -> ExportReport:
+    """Export a run's generator for inference outside ganzoo, and prove every file.
+
+    Each file is checked against the Keras generator on a fixed batch of latents (and labels)
+    and timed in its own runtime; a file that fails its check is kept and reported, and the
+    other files are still written.
+
+    Args:
+        run: the run directory that ``ganzoo train`` printed.
+        formats: ``"all"`` or a comma-separated list (or a list) of ``FORMATS`` names.
+        quantize: precisions: ``none`` (float32), ``fp16``, ``dynamic`` (int8 weights) and
+            ``int8`` (full integer); each is written for every chosen format that takes it.
+        batch: ``"dynamic"`` (an open batch size; TFLite files still get a fixed batch of 1,
+            which keeps their transposed convolutions on XNNPACK) or a fixed number of images.
+        opset: the ONNX opset (default: the tested one in ``FORMATS["onnx"]``).
+        output: ``"float32"`` (images in [-1, 1]) or ``"uint8"`` (pixels 0..255, computed in
+            the graph as round((x + 1) * 127.5), clipped).
+        out: the folder to write to (default: ``RUN/export``).
+        step: a checkpoint step to export instead of the latest.
+        repeats: timed repetitions per latency (the median is reported).
+        threads: CPU threads for each runtime (default: one per core).
+        progress: print a line per file as it is written.
+        registry: plugins to use (default: the installed ones).
+
+    Returns:
+        An `ExportReport`; ``report.ok`` is False if any file failed its check. The report is
+        also written to ``OUT/ganzoo.json``.
+
+    Raises:
+        ExportError, RunError: before anything is written, for options a format does not take,
+            a run without a checkpoint or an output folder that cannot be written.
+
+    Example:
+        >>> report = ganzoo.export("runs/dcgan-20261121-101500", quantize="none,int8")
+        >>> print(report.table())
+    """
+    opened = Run.open(run)
+    out = Path(out) if out is not None else opened.path / "export"
+    targets = plan(out, formats, quantize, batch, opset, output)
+    if repeats < 1:
+        raise ExportError(f"repeats must be at least 1. Received: repeats={repeats}.")
+    trained_steps = int(opened.checkpoint_path(step).rsplit("-", 1)[1])
+    _prepare(out)
+
+    notes = []
+    if any(t.precision.quantize == "int8" for t in targets):
+        notes.append(INT8_WARNING)
+        warnings.warn(INT8_WARNING, ExportWarning, stacklevel=2)
+    config = opened.config
+    generator = opened.load_generator(step, registry)
+    shared = _metadata.describe(config, trained_steps, output)
+    calibration = _check.inputs(CALIBRATION_IMAGES, config.latent_dim, config.num_classes,
+                                _check.CALIBRATION_SEED)
+    exporter = _Exporter(generator, config, output, calibration, repeats, threads, progress)
+    files = tuple(exporter.export(target, _metadata.for_file(shared, target))
+                  for target in targets)
+    report = ExportReport(opened.path, out, trained_steps, output, shared, files, tuple(notes))
+    write_atomic(out / _metadata.FILENAME, report.to_json())
+    return report
+
+
+def _prepare(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        raise ExportError(f"Cannot write to the output folder {str(out)!r}: "
+                          f"{error.strerror or error}. Choose another one with --out.") from error
+
+
+class _Exporter:
+    """Writes, checks and times the files of one export, sharing the traced functions."""
+
+    def __init__(self, generator, config, output: str, calibration: dict[str, np.ndarray],
+                 repeats: int, threads: int | None, progress: bool) -> None:
+        self.generator, self.config, self.output = generator, config, output
+        self.calibration, self.repeats, self.threads = calibration, repeats, threads
+        self.progress = progress
+        self._servings: dict[int | None, Serving] = {}
+        self._checks: dict[int | None, tuple[dict, np.ndarray]] = {}
+
+    def export(self, target: Target, metadata: dict) -> ExportedFile:
+        module = importlib.import_module(f"ganzoo.export._{target.format.name}")
+        row = dict(format=target.format.name, precision=target.precision.label,
+                   path=target.path, batch=target.batch_label, runtime=target.format.runtime,
+                   requirement=_check.requirement(target, self.output))
+        start = time.perf_counter()
+        try:
+            module.write(self._serving(target.batch), target, metadata,
+                         self._calibration_batches(target.batch))
+        except ExportError as error:
+            return self._done(ExportedFile(**row, status="error", message=str(error)))
+        seconds = time.perf_counter() - start
+        size_mb = module.size(target.path) / 1e6
+        batch, expected = self._check_batch(target.batch)
+        try:
+            run = module.runner(target.path, self.threads)
+            parity = _check.Parity.measure(_check.run_all(run, batch, target.batch), expected)
+            b1 = _check.latency_ms(run, batch, 1, target.batch, self.repeats)
+            b64 = _check.latency_ms(run, batch, _check.LATENCY_BATCH, target.batch,
+                                    self.repeats)
+            metadata_read = module.read_metadata(target.path)
+        except Exception as error:  # a file its runtime cannot run is a failed export
+            return self._done(ExportedFile(
+                **row, status="failed", size_mb=size_mb, seconds=seconds,
+                message=f"{target.format.runtime} could not run the file: "
+                        f"{type(error).__name__}: {error}"))
+        problem = _check.shortfall(target, self.output, parity)
+        if metadata_read != metadata:
+            problem = "its embedded metadata does not read back as written"
+        return self._done(ExportedFile(
+            **row, status="failed" if problem else "ok", size_mb=size_mb, seconds=seconds,
+            max_diff=parity.max_diff, psnr_db=parity.psnr_db, latency_b1_ms=b1,
+            latency_b64_ms=b64, images_per_s=_check.LATENCY_BATCH / b64 * 1e3,
+            note=_check.latency_note(target.batch), message=problem or ""))
+
+    def _done(self, row: ExportedFile) -> ExportedFile:
+        if self.progress:
+            if row.status == "error":
+                print(f"{row.format} {row.precision}: error: {row.message}", flush=True)
+            else:
+                print(f"{row.format} {row.precision}: wrote {row.path} ({row.size_mb:.2f} MB) "
+                      f"in {row.seconds:.1f} s", flush=True)
+        return row
+
+    def _serving(self, batch: int | None) -> Serving:
+        from ganzoo.export._serving import serving
+
+        if batch not in self._servings:
+            self._servings[batch] = serving(self.generator, self.config.latent_dim,
+                                            bool(self.config.num_classes), batch, self.output)
+        return self._servings[batch]
+
+    def _check_batch(self, batch: int | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        if batch not in self._checks:
+            inputs = _check.inputs(_check.check_count(batch), self.config.latent_dim,
+                                   self.config.num_classes, _check.CHECK_SEED)
+            self._checks[batch] = (inputs, _check.reference(self.generator, inputs, self.output))
+        return self._checks[batch]
+
+    def _calibration_batches(self, batch: int | None):
+        """int8 calibration data in batches the file's signature accepts, inputs in order."""
+        size = batch or 1
+        count = size * math.ceil(CALIBRATION_IMAGES / size)
+        values = [np.resize(v, (count, *v.shape[1:])) for v in self.calibration.values()]
+
+        def batches():
+            for start in range(0, count, size):
+                yield [v[start:start + size] for v in values]
+
+        return batches

@@ -1,0 +1,135 @@
+"""The edge runner (``export/``, distribution ganzoo-edge): exported files without TensorFlow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+from PIL import Image
+
+import ganzoo
+import ganzoo_edge
+from ganzoo_edge.cli import main
+
+TINY = dict(data="digits", steps=2, batch_size=8, progress=False)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """dcgan and cgan runs with their ONNX and TFLite files (and a uint8 cgan TFLite file)."""
+    out = tmp_path_factory.mktemp("edge")
+    files = {}
+    for arch in ("dcgan", "cgan"):
+        run = ganzoo.train(arch, out=out, **TINY).run
+        report = ganzoo.export(run.path, formats="onnx,tflite", repeats=1, progress=False)
+        files[arch] = {"run": run, "onnx": report.file("onnx").path,
+                       "tflite": report.file("tflite").path}
+    cgan = files["cgan"]["run"]
+    report = ganzoo.export(cgan.path, formats="tflite", output="uint8", batch=4,
+                           out=out / "uint8", repeats=1, progress=False)
+    files["cgan"]["tflite-uint8-batch4"] = report.file("tflite").path
+    return files
+
+
+def keras_pixels(run, z, labels=None) -> np.ndarray:
+    inputs = [z, labels] if labels is not None else z
+    return ganzoo.images.to_uint8(run.load_generator()(inputs, training=False).numpy())
+
+
+@pytest.mark.parametrize("kind", ["onnx", "tflite"])
+def test_the_runner_writes_a_grid_without_importing_tensorflow(exported, tmp_path, kind):
+    grid = tmp_path / "grid.png"
+    code = ("import sys, ganzoo_edge.cli as cli\n"
+            f"code = cli.main([{str(exported['cgan'][kind])!r}, '--n', '12', '--seed', '3', "
+            f"'--out', {str(grid)!r}])\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('tensorflow', 'keras', 'tf2onnx', 'ganzoo'))\n"
+            "print(code, loaded)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0 []"
+    assert "Wrote 12 images from cgan (step 2" in result.stdout
+    picture = Image.open(grid)
+    assert picture.format == "PNG" and picture.width >= 256
+
+
+@pytest.mark.parametrize("arch, kind", [("dcgan", "onnx"), ("dcgan", "tflite"),
+                                        ("cgan", "onnx"), ("cgan", "tflite"),
+                                        ("cgan", "tflite-uint8-batch4")])
+def test_the_runner_draws_what_the_keras_generator_draws(exported, arch, kind):
+    generator = ganzoo_edge.load(exported[arch][kind])
+    run = exported[arch]["run"]
+    z = generator.latents(6, seed=5)
+    labels = generator.labels(6, label=3 if arch == "cgan" else None)
+    pixels = ganzoo_edge.to_uint8(generator(z, labels))
+    assert pixels.shape == (6, *run.config.image_shape) and pixels.dtype == np.uint8
+    assert np.abs(pixels.astype(int) - keras_pixels(run, z, labels).astype(int)).max() <= 1
+
+
+def test_the_runner_reads_the_metadata(exported):
+    generator = ganzoo_edge.load(exported["cgan"]["tflite-uint8-batch4"])
+    assert generator.latent_dim == 100 and generator.num_classes == 10
+    assert generator.batch == 4
+    assert generator.metadata["architecture"] == "cgan"
+    assert generator.metadata["output_dtype"] == "uint8"
+    assert ganzoo_edge.load(exported["dcgan"]["onnx"]).batch is None
+
+
+def test_the_same_seed_draws_the_same_images(exported):
+    generator = ganzoo_edge.load(exported["dcgan"]["onnx"])
+    first, again = generator.generate(5, seed=9), generator.generate(5, seed=9)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, generator.generate(5, seed=10))
+
+
+def write_onnx_without_metadata(path):
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Identity", ["z"], ["image"])], "plain",
+                              [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 2])],
+                              [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8  # what onnxruntime 1.17, the oldest the runner allows, reads
+    onnx.save(model, str(path))
+
+
+@pytest.mark.parametrize("case, message", [
+    ("label-too-big", "label must be a class index from 0 to 9"),
+    ("label-unconditional", "takes no label"),
+    ("missing-file", "does not exist"),
+    ("not-a-model", "must be a .onnx or .tflite file"),
+    ("no-metadata", "has no ganzoo metadata"),
+    ("out-not-png", "--out must be a .png file"),
+    ("corrupt-tflite", "LiteRT cannot load"),
+])
+def test_bad_input_is_one_line_and_exit_status_2(exported, tmp_path, capsys, case, message):
+    grid = str(tmp_path / "grid.png")
+    argv = {
+        "label-too-big": [str(exported["cgan"]["onnx"]), "--label", "10", "--out", grid],
+        "label-unconditional": [str(exported["dcgan"]["onnx"]), "--label", "1", "--out", grid],
+        "missing-file": [str(tmp_path / "nope.onnx"), "--out", grid],
+        "not-a-model": [str(exported["dcgan"]["run"].path / "config.json"), "--out", grid],
+        "no-metadata": [str(tmp_path / "plain.onnx"), "--out", grid],
+        "out-not-png": [str(exported["dcgan"]["onnx"]), "--out", str(tmp_path / "grid.jpg")],
+        "corrupt-tflite": [str(tmp_path / "corrupt.tflite"), "--out", grid],
+    }[case]
+    write_onnx_without_metadata(tmp_path / "plain.onnx")
+    (tmp_path / "corrupt.tflite").write_bytes(b"not a flatbuffer")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_edge_distribution_declares_its_runtime_dependencies():
+    from importlib import metadata
+
+    requires = metadata.requires("ganzoo-edge")
+    plain = {r.split(">")[0].split("=")[0].strip() for r in requires if "extra" not in r}
+    assert plain == {"numpy", "pillow", "onnxruntime"}
+    assert any(r.startswith("ai-edge-litert") and 'extra == "litert"' in r for r in requires)
+    entry_points = {ep.name: ep.value for ep in metadata.entry_points(group="console_scripts")}
+    assert entry_points["ganzoo-edge"] == "ganzoo_edge.cli:main"
