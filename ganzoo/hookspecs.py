@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from ganzoo.plugin import ArchitectureSpec, CommandSpec, DatasetSpec, LossSpec
+    from ganzoo.plugin import (ArchitectureSpec, CommandSpec, DatasetSpec,
+                               ExportFormatSpec, LossSpec)
 
 PROJECT = "ganzoo"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -57,4 +58,15 @@ def ganzoo_cli_commands() -> list[CommandSpec]:
     it, returning the exit status. Raise a `ganzoo.errors.GanzooError` for bad input: the
     command line prints it as one line and exits with status 2. Built-in subcommands cannot be
     replaced.
+    """
+
+
+@hookspec
+def ganzoo_export_formats() -> list[ExportFormatSpec]:
+    """Return extra formats for ``ganzoo export --format``.
+
+    An `ExportFormatSpec` writes a file from the generator's serving function, loads it in its
+    own runtime and reads back its metadata; ganzoo validates the options against it, checks
+    the file's images against the Keras generator (max difference 1e-4) and times it, exactly as
+    for the built-in formats. Built-in formats cannot be replaced.
     """

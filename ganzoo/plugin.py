@@ -18,6 +18,7 @@ import argparse
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "ArchitectureSpec",
     "ArrayData",
     "CommandSpec",
+    "ExportFormatSpec",
     "DatasetSpec",
     "Defaults",
     "LossSpec",
@@ -231,6 +233,29 @@ class CommandSpec:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
+
+
+@dataclass(frozen=True)
+class ExportFormatSpec:
+    """An export format provided by a plugin, written in float32.
+
+    `write(function, path, metadata)` writes the file at `path` from `function`, a
+    `tf.function` with the input signature ``z`` (and ``label``) returning ``{"image": ...}``;
+    `metadata` is the dictionary every ganzoo file carries and must read back unchanged.
+    `runner(path)` returns a callable from ``{"z": ..., "label": ...}`` numpy inputs to the numpy
+    image batch; `read_metadata(path)` returns the embedded metadata (or None). ganzoo checks
+    the file against the Keras generator and times it like a built-in format. `fixed_batch`
+    is the batch size the file must have when the user leaves it open (None: any batch).
+    """
+
+    name: str
+    suffix: str
+    runtime: str
+    write: Callable[[object, Path, dict], None]
+    runner: Callable[[Path], Callable[[dict], np.ndarray]]
+    read_metadata: Callable[[Path], dict | None]
+    summary: str = ""
+    fixed_batch: int | None = None
 
 
 def upsampling_plan(image_size: int, smallest: int = 4) -> tuple[int, int]:

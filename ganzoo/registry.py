@@ -25,12 +25,13 @@ import pluggy
 
 from ganzoo import hookspecs
 from ganzoo.errors import DuplicateNameError, PluginError, UnknownNameError
-from ganzoo.plugin import ArchitectureSpec, CommandSpec, DatasetSpec, LossSpec
+from ganzoo.plugin import (ArchitectureSpec, CommandSpec, DatasetSpec, ExportFormatSpec,
+                           LossSpec)
 
 ENTRY_POINT_GROUP = "ganzoo"
 CORE_DISTRIBUTION = "ganzoo"
 
-T = TypeVar("T", ArchitectureSpec, LossSpec, DatasetSpec, CommandSpec)
+T = TypeVar("T", ArchitectureSpec, LossSpec, DatasetSpec, CommandSpec, ExportFormatSpec)
 
 # hook name -> (spec type, noun used in messages)
 _KINDS: dict[str, tuple[type, str]] = {
@@ -38,6 +39,7 @@ _KINDS: dict[str, tuple[type, str]] = {
     "ganzoo_losses": (LossSpec, "loss"),
     "ganzoo_datasets": (DatasetSpec, "dataset"),
     "ganzoo_cli_commands": (CommandSpec, "command"),
+    "ganzoo_export_formats": (ExportFormatSpec, "export format"),
 }
 
 
@@ -145,6 +147,9 @@ class Registry:
 
     def commands(self) -> dict[str, Provided[CommandSpec]]:
         return self._items("ganzoo_cli_commands")
+
+    def export_formats(self) -> dict[str, Provided[ExportFormatSpec]]:
+        return self._items("ganzoo_export_formats")
 
     def conflicts(self, hook: str = "ganzoo_architectures") -> dict[str, list[PluginInfo]]:
         """Names that more than one plugin provides, with every provider."""

@@ -51,3 +51,49 @@ def test_built_in_commands_do_not_load_plugins(monkeypatch, capsys):
                         lambda subparsers: pytest.fail("plugins were loaded for --version"))
     with pytest.raises(SystemExit):
         main(["--version"])
+
+
+class PlainSavedModelFormat:
+    """A plugin adding the export format 'plain-savedmodel': the serving function saved as
+    is, with the metadata in a JSON file beside it."""
+
+    @hookimpl
+    def ganzoo_export_formats(self):
+        import json
+
+        import tensorflow as tf
+
+        from ganzoo.plugin import ExportFormatSpec
+
+        def write(function, path, metadata):
+            module = tf.Module()
+            module.serve = function
+            module.variables_ = list(function.get_concrete_function().variables)
+            tf.saved_model.save(module, str(path))
+            (path / "meta.json").write_text(json.dumps(metadata))
+
+        def runner(path):
+            loaded = tf.saved_model.load(str(path))  # keeps the variables alive
+            return lambda inputs: loaded.serve(
+                *[tf.constant(v) for v in inputs.values()])["image"].numpy()
+
+        def read_metadata(path):
+            return json.loads((path / "meta.json").read_text())
+
+        return [ExportFormatSpec("plain-savedmodel", "_plain", "TensorFlow", write, runner,
+                                 read_metadata, summary="a test format")]
+
+
+def test_a_plugin_adds_an_export_format_that_is_checked_like_a_built_in_one(tmp_path):
+    import ganzoo
+
+    registry = registry_with(PlainSavedModelFormat(), builtins=True)
+    run = ganzoo.train("dcgan", steps=1, batch_size=8, out=tmp_path, progress=False,
+                       registry=registry).run
+    report = ganzoo.export(run.path, formats="plain-savedmodel,onnx", registry=registry,
+                           repeats=1, progress=False)
+    row = report.file("plain-savedmodel")
+    assert row.ok and row.max_diff <= 1e-4, row.message
+    assert (run.path / "export" / "generator_plain" / "meta.json").is_file()
+    with pytest.raises(GanzooError, match="Did you mean 'plain-savedmodel'"):
+        ganzoo.export(run.path, formats="plain-savedmodle", registry=registry, progress=False)

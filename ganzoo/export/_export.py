@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
 import tempfile
@@ -16,7 +15,7 @@ import numpy as np
 
 from ganzoo.export import _check, _metadata
 from ganzoo.export._errors import ExportError, ExportWarning
-from ganzoo.export._formats import Target, plan
+from ganzoo.export._formats import Target, formats_table, plan
 from ganzoo.export._report import ExportedFile, ExportReport
 from ganzoo.runs import Run, write_atomic
 
@@ -70,7 +69,8 @@ def export(run: str | os.PathLike, formats: str | Sequence[str] = "all",
     """
     opened = Run.open(run)
     out = Path(out) if out is not None else opened.path / "export"
-    targets = plan(out, formats, quantize, batch, opset, output)
+    targets = plan(out, formats, quantize, batch, opset, output,
+                   formats_table(registry))
     if repeats < 1:
         raise ExportError(f"repeats must be at least 1. Received: repeats={repeats}.")
     trained_steps = int(opened.checkpoint_path(step).rsplit("-", 1)[1])
@@ -115,7 +115,7 @@ class _Exporter:
         self._checks: dict[int | None, tuple[dict, np.ndarray]] = {}
 
     def export(self, target: Target, metadata: dict) -> ExportedFile:
-        module = importlib.import_module(f"ganzoo.export._{target.format.name}")
+        module = target.format.writer()
         row = dict(format=target.format.name, precision=target.precision.label,
                    path=target.path, batch=target.batch_label, runtime=target.format.runtime,
                    requirement=_check.requirement(target, self.output))

@@ -73,6 +73,13 @@ class Format:
     opsets: range | None = None
     default_opset: int | None = None
     summary: str = ""
+    backend: object | None = None  # None: the built-in module ganzoo.export._<name>
+
+    def writer(self):
+        """What writes, runs and reads this format: write, runner, read_metadata and size."""
+        import importlib
+
+        return self.backend or importlib.import_module(f"ganzoo.export._{self.name}")
 
     @property
     def quantizations(self) -> tuple[str, ...]:
@@ -120,22 +127,24 @@ class Target:
 
 def plan(out: Path, formats: str | Sequence[str] = "all",
          quantize: str | Sequence[str] = "none", batch: int | str = "dynamic",
-         opset: int | None = None, output: str = "float32") -> list[Target]:
+         opset: int | None = None, output: str = "float32",
+         table: dict[str, Format] | None = None) -> list[Target]:
     """Check every option against the table and list the files to write.
 
     ``formats="all"`` means every format that takes at least one of the quantizations asked
     for; a format named explicitly must take at least one of them, and every quantization asked
     for must be taken by at least one chosen format.
     """
-    names, explicit = _formats(formats)
+    table = table or FORMATS
+    names, explicit = _formats(formats, table)
     quantizations = _quantizations(quantize)
     fixed = _batch(batch)
     if output not in OUTPUTS:
         raise UnknownNameError("output type", str(output), OUTPUTS)
-    chosen = [FORMATS[name] for name in names]
+    chosen = [table[name] for name in names]
     for q in quantizations:
         if not any(q in f.quantizations for f in chosen):
-            takers = [f.name for f in FORMATS.values() if q in f.quantizations]
+            takers = [f.name for f in table.values() if q in f.quantizations]
             raise ExportError(f"--quantize {q} is not taken by "
                               f"{_formats_phrase([f.name for f in chosen])}. "
                               f"Formats that take it: {', '.join(takers)}.")
@@ -147,7 +156,7 @@ def plan(out: Path, formats: str | Sequence[str] = "all",
     with_opsets = [f for f in chosen if f.opsets is not None]
     if opset is not None:
         if not with_opsets:
-            takers = [f.name for f in FORMATS.values() if f.opsets is not None]
+            takers = [f.name for f in table.values() if f.opsets is not None]
             raise ExportError(f"--opset applies only to {', '.join(takers)}, which is not among "
                               f"the formats asked for ({', '.join(names)}). Received: "
                               f"opset={opset}.")
@@ -163,16 +172,16 @@ def plan(out: Path, formats: str | Sequence[str] = "all",
     ]
 
 
-def _formats(formats: str | Sequence[str]) -> tuple[list[str], bool]:
+def _formats(formats: str | Sequence[str], table: dict[str, Format]) -> tuple[list[str], bool]:
     requested = _split(formats)
     if not requested:
         raise ExportError(f"Name at least one format, or 'all'. Available: "
-                          f"{', '.join(FORMATS)}.")
+                          f"{', '.join(table)}.")
     if "all" in requested:
-        return list(FORMATS), False
+        return list(table), False
     for name in requested:
-        if name not in FORMATS:
-            raise UnknownNameError("format", name, [*FORMATS, "all"])
+        if name not in table:
+            raise UnknownNameError("format", name, [*table, "all"])
     return list(dict.fromkeys(requested)), True
 
 
@@ -211,3 +220,49 @@ def _formats_phrase(names: Sequence[str]) -> str:
 def calls_for(count: int, batch: int | None) -> int:
     """How many calls a file of `batch` needs for `count` images (one if the batch is open)."""
     return 1 if batch is None else math.ceil(count / batch)
+
+
+class _PluginBackend:
+    """Adapts a plugin's `ExportFormatSpec` to the interface of the built-in format modules."""
+
+    def __init__(self, spec) -> None:
+        self.spec = spec
+
+    def write(self, serving, target: Target, metadata: dict, calibration=None) -> None:
+        try:
+            self.spec.write(serving.function, target.path, metadata)
+        except Exception as error:
+            raise ExportError(f"Format {self.spec.name!r} could not write {target.path}: "
+                              f"{type(error).__name__}: {error}") from error
+
+    def runner(self, path: Path, threads: int | None = None):
+        return self.spec.runner(path)
+
+    def read_metadata(self, path: Path):
+        return self.spec.read_metadata(path)
+
+    def size(self, path: Path) -> int:
+        path = Path(path)
+        if path.is_dir():
+            return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        return path.stat().st_size
+
+
+def formats_table(registry=None) -> dict[str, Format]:
+    """The built-in formats plus those installed plugins provide (`ganzoo_export_formats`)."""
+    import warnings
+
+    from ganzoo.registry import default_registry
+
+    table = dict(FORMATS)
+    for name, provided in sorted((registry or default_registry()).export_formats().items()):
+        spec = provided.spec
+        if name in table:
+            warnings.warn(f"Plugin {provided.plugin.name!r} ({provided.plugin.origin}) tries to "
+                          f"replace the built-in export format {name!r}; it is ignored.")
+            continue
+        table[name] = Format(name, suffix=spec.suffix, runtime=spec.runtime,
+                             precisions=(FLOAT32,), fixed_batch=spec.fixed_batch,
+                             summary=f"{spec.summary} [{provided.plugin.origin}]",
+                             backend=_PluginBackend(spec))
+    return table
