@@ -157,3 +157,18 @@ def _env_with_path(path: Path) -> dict:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(path), env.get("PYTHONPATH")]))
     return env
 
+
+
+def test_autoload_off_keeps_only_the_plugins_that_ship_with_ganzoo(monkeypatch):
+    monkeypatch.setenv("GANZOO_DISABLE_PLUGIN_AUTOLOAD", "1")
+    registry = Registry()
+    assert {p.distribution for p in registry.plugins} == {"ganzoo"}
+    assert "dcgan" in registry.architectures() and "wgan-gp" not in registry.architectures()
+
+
+def test_tracing_prints_every_plugin_load_and_hook_call(monkeypatch, capsys):
+    monkeypatch.setenv("GANZOO_TRACE_PLUGINS", "1")
+    Registry().architectures()
+    trace = capsys.readouterr().err
+    assert "ganzoo trace: loading entry point dcgan = ganzoo.architectures.dcgan" in trace
+    assert "ganzoo trace: dcgan.ganzoo_architectures() -> ['dcgan']" in trace
