@@ -18,6 +18,7 @@ except metadata.PackageNotFoundError:  # running from a source tree that is not 
 __all__ = [
     "GanzooError",
     "__version__",
+    "evaluate",
     "export",
     "get_architecture",
     "list_architectures",
@@ -33,6 +34,10 @@ def __getattr__(name: str):
         from ganzoo.training import train
 
         return train
+    if name == "evaluate":
+        from ganzoo.metrics import evaluate
+
+        return evaluate
     if name in ("sample", "load_generator"):
         from ganzoo import sampling
 

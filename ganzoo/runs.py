@@ -9,6 +9,8 @@ Layout::
     RUN/tensorboard/       the same scalars for TensorBoard
     RUN/generator.keras    the final generator (load with Keras safe mode)
     RUN/training.gif       the sample grids as an animation
+    RUN/checkpoints/best/  with ``--eval-every``: the checkpoint with the lowest FID so far
+    RUN/best.json          its step, FID and feature network
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from ganzoo.registry import Registry
 
 CONFIG = "config.json"
+BEST = "best.json"
 
 
 @dataclass
@@ -125,6 +128,35 @@ class Run:
     def animation_path(self) -> Path:
         return self.path / "training.gif"
 
+    @property
+    def best_checkpoint_dir(self) -> Path:
+        return self.checkpoint_dir / "best"
+
+    @property
+    def best_path(self) -> Path:
+        return self.path / BEST
+
+    def best(self) -> dict[str, Any] | None:
+        """What `best.json` says about the best checkpoint (step, fid, features), if any."""
+        try:
+            return json.loads(self.best_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+
+    def best_step(self) -> int:
+        """Step of the checkpoint kept as the best by FID (``--eval-every``)."""
+        return int(self._best_checkpoint().rsplit("-", 1)[1])
+
+    def _best_checkpoint(self) -> str:
+        import tensorflow as tf
+
+        latest = tf.train.latest_checkpoint(str(self.best_checkpoint_dir))
+        if latest is None:
+            raise RunError(f"Run {str(self.path)!r} has no best checkpoint: it keeps one only "
+                           f"when trained with --eval-every N (resume it with 'ganzoo train "
+                           f"--resume {self.path} --eval-every N' to start keeping one).")
+        return latest
+
     def checkpoint_steps(self) -> list[int]:
         """Steps of the checkpoints the checkpoint index lists, oldest first."""
         import tensorflow as tf
@@ -134,9 +166,12 @@ class Run:
             return []
         return [int(p.rsplit("-", 1)[1]) for p in state.all_model_checkpoint_paths]
 
-    def checkpoint_path(self, step: int | None = None) -> str:
+    def checkpoint_path(self, step: int | str | None = None) -> str:
+        """The checkpoint at `step`: None for the latest, ``"best"`` for the best by FID."""
         import tensorflow as tf
 
+        if step == "best":
+            return self._best_checkpoint()
         if step is None:
             latest = tf.train.latest_checkpoint(str(self.checkpoint_dir))
             if latest is None:
@@ -169,9 +204,10 @@ class Run:
         return self.architecture(registry).generator(config.image_shape, config.num_classes,
                                                      config.latent_dim)
 
-    def load_generator(self, step: int | None = None,
+    def load_generator(self, step: int | str | None = None,
                        registry: Registry | None = None) -> keras.Model:
-        """Rebuild the generator and restore its weights from a checkpoint (latest by default)."""
+        """Rebuild the generator and restore its weights from a checkpoint (latest by default,
+        ``"best"`` for the best by FID)."""
         import tensorflow as tf
 
         path = self.checkpoint_path(step)

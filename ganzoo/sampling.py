@@ -44,7 +44,7 @@ def generate(generator, count: int, latent_dim: int, seed: int, labels: np.ndarr
 
 
 def sample(run: str | os.PathLike, n: int = 64, label: int | None = None, seed: int = 0,
-           out: str | os.PathLike | None = None, step: int | None = None) -> np.ndarray:
+           out: str | os.PathLike | None = None, step: int | str | None = None) -> np.ndarray:
     """Draw `n` images from a trained run (its latest checkpoint, or `step`).
 
     Args:
@@ -53,7 +53,8 @@ def sample(run: str | os.PathLike, n: int = 64, label: int | None = None, seed: 
         label: for a conditional run, the class to draw (default: every class in turn).
         seed: seed of the latent vectors; the same seed gives the same images.
         out: if given, a PNG file to write the images to as a grid.
-        step: a checkpoint step to use instead of the latest.
+        step: a checkpoint step to use instead of the latest, or ``"best"`` for the checkpoint
+            with the lowest FID (kept when trained with ``eval_every``).
 
     Returns:
         uint8 array of shape ``[n, height, width, channels]``.
@@ -92,7 +93,7 @@ def sample(run: str | os.PathLike, n: int = 64, label: int | None = None, seed: 
     return images
 
 
-def load_generator(path: str | os.PathLike, step: int | None = None):
+def load_generator(path: str | os.PathLike, step: int | str | None = None):
     """Load a generator from a run directory (its checkpoint) or a ``.keras`` file.
 
     A ``.keras`` file is loaded in Keras safe mode, so a file cannot run arbitrary code.

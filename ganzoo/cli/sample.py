@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+NAME = "sample"
+
 import argparse
 
 from ganzoo.cli._types import non_negative_int, positive_int
@@ -17,8 +19,14 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--label", type=non_negative_int,
                         help="class to draw, for conditional runs (default: every class)")
     parser.add_argument("--seed", type=non_negative_int, default=0)
-    parser.add_argument("--step", type=positive_int, help="checkpoint step (default: latest)")
+    parser.add_argument("--step", type=step_or_best, metavar="STEP|best",
+                        help="checkpoint step, or 'best' for the lowest FID kept by "
+                             "--eval-every (default: latest)")
     parser.set_defaults(handler=run)
+
+
+def step_or_best(text: str) -> int | str:
+    return "best" if text == "best" else positive_int(text)
 
 
 def run(args: argparse.Namespace) -> int:

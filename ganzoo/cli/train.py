@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+NAME = "train"
+
 import argparse
 
 from ganzoo.cli._types import non_negative_int, positive_int
@@ -26,6 +28,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--out", default="runs", help="folder for run directories (default: runs)")
     parser.add_argument("--sample-every", type=positive_int, metavar="STEPS")
     parser.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS")
+    parser.add_argument("--eval-every", type=positive_int, metavar="STEPS",
+                        help="measure FID, KID, precision and recall every STEPS steps and keep "
+                             "the checkpoint with the lowest FID as 'best' (see 'ganzoo eval')")
     parser.add_argument("--strict", action="store_true",
                         help="fail on the first unreadable image instead of skipping it")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -40,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         image_size=args.image_size, channels=args.channels, loss=args.loss,
         latent_dim=args.latent_dim, seed=args.seed, out=args.out, resume=args.resume,
         sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
-        strict=args.strict, progress=not args.quiet)
+        strict=args.strict, progress=not args.quiet, eval_every=args.eval_every)
     if result.interrupted:
         print(f"Stopped at step {result.step}; checkpoint saved. Continue with: "
               f"ganzoo train --resume {result.path}")

@@ -6,7 +6,10 @@ forward pass, with one tape each, as in the TensorFlow DCGAN tutorial; with
 ``discriminator_steps=1`` that is the whole step, and with 5 it is WGAN-GP's Algorithm 1.
 
 The step runs inside a `tf.distribute` strategy (the default one on a single device): losses are
-averaged over the global batch so gradients summed across replicas are right.
+averaged over the global batch so gradients summed across replicas are right. Its randomness
+(latents, gradient-penalty interpolation weights) arrives with each batch from `with_noise`,
+drawn by stateless ops keyed by the run's seed and the batch's index, so a batch gets the same
+noise on one device or split across eight, and a resumed run draws what it would have drawn.
 """
 
 from __future__ import annotations
@@ -20,33 +23,56 @@ from ganzoo.losses import classification_loss, gradient_penalty
 from ganzoo.plugin import LossSpec
 
 
+def with_noise(batches: tf.data.Dataset, latent_dim: int, seed: int,
+               first_batch: int = 0) -> tf.data.Dataset:
+    """Add each batch's latents ``z`` and interpolation weights ``t`` to ``(images, labels)``.
+
+    Batch number ``i`` (counting from `first_batch`) always gets the same noise for a seed.
+    """
+    seed = tf.constant(seed % (1 << 62), tf.int64)
+
+    def add(batch, index):
+        images, labels = batch
+        count = tf.shape(labels)[0]
+        z = tf.random.stateless_normal([count, latent_dim], seed=tf.stack([seed, 2 * index]))
+        t = tf.random.stateless_uniform([count], seed=tf.stack([seed, 2 * index + 1]))
+        return images, labels, z, t
+
+    indices = tf.data.Dataset.counter(start=first_batch)
+    return tf.data.Dataset.zip(batches, indices).map(add, num_parallel_calls=tf.data.AUTOTUNE)
+
+
 class GanStep:
-    """The compiled training step for one generator/discriminator pair."""
+    """The compiled training step for one generator/discriminator pair.
+
+    An optimizer wrapped in `keras.optimizers.LossScaleOptimizer` (float16 training) gets its
+    loss scaled and its gradients unscaled; `jit_compile` compiles the step with XLA.
+    """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  generator_optimizer: keras.optimizers.Optimizer,
                  discriminator_optimizer: keras.optimizers.Optimizer, loss: LossSpec,
-                 latent_dim: int, global_batch_size: int, conditional: bool,
-                 rng: tf.random.Generator, step: tf.Variable, discriminator_steps: int = 1,
-                 strategy: tf.distribute.Strategy | None = None,
-                 auxiliary_classifier: bool = False) -> None:
+                 global_batch_size: int, conditional: bool, step: tf.Variable,
+                 discriminator_steps: int = 1, strategy: tf.distribute.Strategy | None = None,
+                 auxiliary_classifier: bool = False, jit_compile: bool = False) -> None:
         self.generator = generator
         self.discriminator = discriminator
         self.generator_optimizer = generator_optimizer
         self.discriminator_optimizer = discriminator_optimizer
         self.loss = loss
-        self.latent_dim = latent_dim
         self.global_batch_size = global_batch_size
         self.conditional = conditional
-        self.rng = rng
         self.step = step
         self.discriminator_steps = discriminator_steps
         self.auxiliary_classifier = auxiliary_classifier
         self.strategy = strategy or tf.distribute.get_strategy()
-        self._compiled = tf.function(self._run)
+        self._compiled = tf.function(self._run, jit_compile=jit_compile or None)
 
     def __call__(self, iterator: Iterator) -> tuple[tf.Tensor, tf.Tensor]:
-        """Train one step on batches from a (distributed) iterator; return (d_loss, g_loss)."""
+        """Train one step on batches from a (distributed) `with_noise` iterator.
+
+        Returns the discriminator and generator losses, averaged over the global batch.
+        """
         return self._compiled(iterator)
 
     def _run(self, iterator: Iterator) -> tuple[tf.Tensor, tf.Tensor]:
@@ -58,10 +84,8 @@ class GanStep:
         return (reduce(tf.distribute.ReduceOp.SUM, d_loss, axis=None),
                 reduce(tf.distribute.ReduceOp.SUM, g_loss, axis=None))
 
-    def _generate(self, labels: tf.Tensor) -> tf.Tensor:
-        z = self.rng.normal([tf.shape(labels)[0], self.latent_dim])
-        inputs = [z, labels] if self.conditional else z
-        return self.generator(inputs, training=True)
+    def _generate(self, z: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
+        return self.generator([z, labels] if self.conditional else z, training=True)
 
     def _critic(self, images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor | None]:
         """Real/fake logits, and class logits when the discriminator has an auxiliary classifier."""
@@ -72,16 +96,15 @@ class GanStep:
         return self.discriminator(inputs, training=True), None
 
     def _discriminator_loss(self, real: tf.Tensor, fake: tf.Tensor, labels: tf.Tensor,
-                            real_scores: tuple, fake_scores: tuple) -> tf.Tensor:
+                            t: tf.Tensor, real_scores: tuple, fake_scores: tuple) -> tf.Tensor:
         per_example = self.loss.discriminator_loss(real_scores[0], fake_scores[0])
         if self.auxiliary_classifier:
             # AC-GAN: the discriminator also learns to name the class of real and fake images.
             per_example += (classification_loss(labels, real_scores[1])
                             + classification_loss(labels, fake_scores[1]))
         if self.loss.gradient_penalty_weight:
-            interpolation = self.rng.uniform([tf.shape(real)[0]])
             per_example += self.loss.gradient_penalty_weight * gradient_penalty(
-                lambda x: self._critic(x, labels)[0], real, fake, interpolation)
+                lambda x: self._critic(x, labels)[0], real, fake, t)
         return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
 
     def _generator_loss(self, labels: tf.Tensor, fake_scores: tuple) -> tf.Tensor:
@@ -90,28 +113,41 @@ class GanStep:
             per_example += classification_loss(labels, fake_scores[1])
         return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
 
-    def _discriminator_update(self, real: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
-        fake = self._generate(labels)
+    def _discriminator_update(self, real: tf.Tensor, labels: tf.Tensor, z: tf.Tensor,
+                              t: tf.Tensor) -> tf.Tensor:
+        fake = self._generate(z, labels)
         with tf.GradientTape() as tape:
-            d_loss = self._discriminator_loss(real, fake, labels, self._critic(real, labels),
+            d_loss = self._discriminator_loss(real, fake, labels, t, self._critic(real, labels),
                                               self._critic(fake, labels))
+            scaled = _scaled(self.discriminator_optimizer, d_loss)
         variables = self.discriminator.trainable_variables
-        self.discriminator_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables),
+        self.discriminator_optimizer.apply_gradients(zip(tape.gradient(scaled, variables),
                                                          variables))
         return d_loss
 
-    def _joint_update(self, real: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def _joint_update(self, real: tf.Tensor, labels: tf.Tensor, z: tf.Tensor,
+                      t: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             # Fake images are drawn for the real batch's labels, so classes stay balanced.
-            fake = self._generate(labels)
+            fake = self._generate(z, labels)
             fake_scores = self._critic(fake, labels)
-            d_loss = self._discriminator_loss(real, fake, labels, self._critic(real, labels),
+            d_loss = self._discriminator_loss(real, fake, labels, t, self._critic(real, labels),
                                               fake_scores)
             g_loss = self._generator_loss(labels, fake_scores)
+            d_scaled = _scaled(self.discriminator_optimizer, d_loss)
+            g_scaled = _scaled(self.generator_optimizer, g_loss)
         d_variables = self.discriminator.trainable_variables
         g_variables = self.generator.trainable_variables
-        d_gradients = d_tape.gradient(d_loss, d_variables)
-        g_gradients = g_tape.gradient(g_loss, g_variables)
+        d_gradients = d_tape.gradient(d_scaled, d_variables)
+        g_gradients = g_tape.gradient(g_scaled, g_variables)
         self.discriminator_optimizer.apply_gradients(zip(d_gradients, d_variables))
         self.generator_optimizer.apply_gradients(zip(g_gradients, g_variables))
         return d_loss, g_loss
+
+
+def _scaled(optimizer: keras.optimizers.Optimizer, loss: tf.Tensor) -> tf.Tensor:
+    # float16 gradients underflow without loss scaling; the optimizer unscales them again.
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer.scale_loss(loss)
+    return loss
+

@@ -45,7 +45,8 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
           seed: int = 0, out: str | os.PathLike = "runs", resume: str | os.PathLike | None = None,
           sample_every: int | None = None, checkpoint_every: int | None = None,
           log_every: int | None = None, strict: bool = False, deterministic: bool = True,
-          progress: bool = True, registry=None, strategy=None) -> TrainResult:
+          progress: bool = True, registry=None, strategy=None, eval_every: int | None = None,
+          eval_features="domain") -> TrainResult:
     """Train a registered architecture, or continue a run, and return where it was written.
 
     Args:
@@ -63,6 +64,12 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         progress: show a progress bar and print the run directory.
         registry: plugins to use (default: the installed ones).
         strategy: a `tf.distribute.Strategy` (default: the current one, one device).
+        eval_every: every this many steps (and at the last), measure FID, KID, precision and
+            recall (`ganzoo.evaluate`'s defaults) into ``metrics.jsonl`` and TensorBoard, and
+            keep the checkpoint with the lowest FID in ``checkpoints/best/`` (``best.json``
+            says which). Not stored in the run: pass it again when resuming.
+        eval_features: the feature network of `eval_every`: ``"domain"`` or a
+            `ganzoo.metrics.FeatureNetwork`.
 
     Returns:
         A `TrainResult`; ``result.path`` is the run directory.
@@ -74,6 +81,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     """
     from ganzoo.registry import default_registry
 
+    _positive("eval_every", eval_every)
     registry = registry or default_registry()
     overrides = dict(arch=arch, data=data, batch_size=batch_size, image_size=image_size,
                      channels=channels, loss=loss, latent_dim=latent_dim)
@@ -95,7 +103,8 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     if progress:
         verb = "Resuming" if resume is not None else "Training"
         print(f"{verb} {config.arch} on {config.data} in {run.path}", flush=True)
-    return _Loop(run, spec, loss_spec, dataset, strategy, progress).run()
+    return _Loop(run, spec, loss_spec, dataset, strategy, progress, eval_every, eval_features,
+                 registry).run()
 
 
 def _positive(name: str, value: int | None) -> None:
@@ -201,11 +210,12 @@ def _load_matching_data(config: RunConfig, registry):
 class _Loop:
     """One training session of a run: from its last checkpoint (or scratch) to `config.steps`."""
 
-    def __init__(self, run: Run, spec, loss_spec, dataset, strategy, progress: bool) -> None:
+    def __init__(self, run: Run, spec, loss_spec, dataset, strategy, progress: bool,
+                 eval_every: int | None = None, eval_features="domain", registry=None) -> None:
         import keras
         import tensorflow as tf
 
-        from ganzoo.training.step import GanStep
+        from ganzoo.training.step import GanStep, with_noise
 
         self.run_dir, self.config, self.progress = run, run.config, progress
         config = self.config
@@ -223,11 +233,10 @@ class _Loop:
             # Optimizer slots must exist before a restore, or their saved values are dropped.
             g_optimizer.build(self.generator.trainable_variables)
             d_optimizer.build(self.discriminator.trainable_variables)
-            rng = tf.random.Generator.from_seed(config.seed)
             self.step_counter = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.checkpoint = tf.train.Checkpoint(
             generator=self.generator, discriminator=self.discriminator,
-            generator_optimizer=g_optimizer, discriminator_optimizer=d_optimizer, rng=rng,
+            generator_optimizer=g_optimizer, discriminator_optimizer=d_optimizer,
             step=self.step_counter)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(run.checkpoint_dir),
                                                   max_to_keep=CHECKPOINTS_KEPT)
@@ -235,12 +244,12 @@ class _Loop:
             self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
         self.start = int(self.step_counter.numpy())
         self.train_step = GanStep(self.generator, self.discriminator, g_optimizer, d_optimizer,
-                                  loss_spec, config.latent_dim, config.batch_size,
-                                  spec.is_conditional, rng, self.step_counter,
-                                  config.discriminator_steps, self.strategy,
+                                  loss_spec, config.batch_size, spec.is_conditional,
+                                  self.step_counter, config.discriminator_steps, self.strategy,
                                   auxiliary_classifier=spec.auxiliary_classifier)
-        batches = dataset.batches(config.batch_size, config.seed,
-                                  skip=self.start * config.discriminator_steps)
+        first_batch = self.start * config.discriminator_steps
+        batches = with_noise(dataset.batches(config.batch_size, config.seed, skip=first_batch),
+                             config.latent_dim, config.seed, first_batch)
         self.iterator = iter(self.strategy.experimental_distribute_dataset(batches))
         self.sample_labels = None
         count = 64
@@ -252,6 +261,38 @@ class _Loop:
             self.sample_labels = grid_labels(count, config.num_classes)
         self.sample_count = count
         self.writer = tf.summary.create_file_writer(str(run.path / "tensorboard"))
+        from ganzoo.metrics import HealthMonitor
+
+        self.health = HealthMonitor(loss=config.loss)
+        self.bar_extra: dict[str, str] = {}
+        self.eval_every = eval_every
+        if eval_every:
+            self._set_up_evaluation(eval_features, registry)
+
+    def _set_up_evaluation(self, features, registry) -> None:
+        """Build the evaluator before the first step, so its one-time costs (training the
+        domain network, embedding the real data) never land inside the loop. It uses no global
+        random state: evaluating leaves the training trajectory unchanged."""
+        import tensorflow as tf
+
+        from ganzoo.metrics import Evaluator
+
+        config = self.config
+        self.evaluator = Evaluator.for_data(
+            config.data, config.image_size, config.channels, features=features,
+            conditional=bool(config.num_classes), strict=config.strict, registry=registry,
+            progress=self.progress)
+        self.eval_labels = None
+        if config.num_classes:
+            from ganzoo.sampling import grid_labels
+
+            self.eval_labels = grid_labels(self.evaluator.n, config.num_classes)
+        self.best_manager = tf.train.CheckpointManager(
+            self.checkpoint, str(self.run_dir.best_checkpoint_dir), max_to_keep=1)
+        previous = self.run_dir.best()
+        same_space = (previous is not None and self.best_manager.latest_checkpoint is not None
+                      and previous.get("fingerprint") == self.evaluator.network.fingerprint)
+        self.best_fid = float(previous["fid"]) if same_space else math.inf
 
     def run(self) -> TrainResult:
         config, step = self.config, self.start
@@ -278,16 +319,20 @@ class _Loop:
                     if step % config.log_every == 0 or last:
                         now = time.perf_counter()
                         rate = interval_steps * images_per_step / max(now - interval_start, 1e-9)
-                        self._log(step, d_sum / interval_steps, g_sum / interval_steps, rate,
-                                  now - session_start)
-                        bar.set_postfix(d_loss=f"{d_sum / interval_steps:.3f}",
-                                        g_loss=f"{g_sum / interval_steps:.3f}",
-                                        img_s=f"{rate:.0f}", refresh=False)
+                        d_mean, g_mean = d_sum / interval_steps, g_sum / interval_steps
+                        health = self.health.observe_losses(step, d_mean, g_mean)
+                        self._log(step, d_mean, g_mean, rate, now - session_start, health)
+                        self._warn(health, bar)
+                        bar.set_postfix(d_loss=f"{d_mean:.3f}", g_loss=f"{g_mean:.3f}",
+                                        img_s=f"{rate:.0f}", **self.bar_extra, refresh=False)
                         interval_start, interval_steps, d_sum, g_sum = now, 0, 0.0, 0.0
                     if step % config.sample_every == 0 or last:
                         self._save_samples(step)
                     if step % config.checkpoint_every == 0 or last:
                         self.manager.save(checkpoint_number=step)
+                    if self.eval_every and (step % self.eval_every == 0 or last):
+                        # Evaluation time does not count against the images/s of the interval.
+                        interval_start += self._evaluate(step, bar)
         finally:
             bar.close()
             self.writer.flush()
@@ -310,17 +355,73 @@ class _Loop:
         return (f"Training diverged at step {step}: d_loss={d_loss}, g_loss={g_loss}. {kept} "
                 f"Try a lower learning rate, another --loss, or another --seed.")
 
-    def _log(self, step: int, d_loss: float, g_loss: float, rate: float, seconds: float) -> None:
+    def _log(self, step: int, d_loss: float, g_loss: float, rate: float, seconds: float,
+             health=()) -> None:
         import tensorflow as tf
 
         record = {"step": step, "d_loss": round(d_loss, 6), "g_loss": round(g_loss, 6),
                   "images_per_second": round(rate, 1), "seconds": round(seconds, 2)}
+        if health:
+            record["warnings"] = [{"code": w.code, "message": w.message} for w in health]
         with open(self.run_dir.metrics_path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
         with self.writer.as_default(step=step):
             tf.summary.scalar("loss/discriminator", d_loss)
             tf.summary.scalar("loss/generator", g_loss)
             tf.summary.scalar("images_per_second", rate)
+
+    def _warn(self, health, bar) -> None:
+        """Show training-health warnings above the progress bar (or as Python warnings)."""
+        import warnings
+
+        from ganzoo.metrics import TrainingHealthWarning
+
+        for warning in health:
+            with bar.external_write_mode():
+                warnings.warn(warning.message, TrainingHealthWarning, stacklevel=2)
+        if self.health.status:
+            self.bar_extra["health"] = self.health.status
+        else:
+            self.bar_extra.pop("health", None)
+
+    def _evaluate(self, step: int, bar) -> float:
+        """Score the generator, log it, keep it as best if its FID is the lowest; return the
+        seconds it took."""
+        import dataclasses
+
+        import tensorflow as tf
+
+        from ganzoo.sampling import generate
+
+        started = time.perf_counter()
+        evaluator, config = self.evaluator, self.config
+        images = generate(self.generator, evaluator.n, config.latent_dim, config.seed,
+                          self.eval_labels)
+        metrics = evaluator.score(images, self.eval_labels)
+        health = self.health.observe_recall(step, metrics.recall)
+        record = {"step": step, "eval": dataclasses.asdict(metrics),
+                  "floor": dataclasses.asdict(evaluator.floor),
+                  "features": evaluator.network.name,
+                  "fingerprint": evaluator.network.fingerprint}
+        if metrics.fid < self.best_fid:
+            self.best_fid = metrics.fid
+            self.best_manager.save(checkpoint_number=step)
+            write_atomic(self.run_dir.best_path, json.dumps(
+                {"step": step, "fid": metrics.fid, "features": evaluator.network.name,
+                 "fingerprint": evaluator.network.fingerprint, "samples": metrics.samples},
+                indent=2))
+            record["best"] = True
+        if health:
+            record["warnings"] = [{"code": w.code, "message": w.message} for w in health]
+        with open(self.run_dir.metrics_path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+        with self.writer.as_default(step=step):
+            for name, value in dataclasses.asdict(metrics).items():
+                if name != "samples" and value is not None:
+                    tf.summary.scalar(f"eval/{name}", value)
+        self.bar_extra["fid"] = f"{metrics.fid:.2f}"
+        self._warn(health, bar)
+        return time.perf_counter() - started
 
     def _save_samples(self, step: int) -> None:
         from ganzoo.images import grid, save_atomic

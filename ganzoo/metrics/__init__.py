@@ -1,0 +1,62 @@
+"""Sample quality: metrics as pure functions of features, feature networks, and `evaluate`.
+
+The metrics take feature arrays ``[count, dim]`` (generated first, real second) and need only
+NumPy::
+
+    from ganzoo.metrics import fid, kid, precision_recall
+
+    fid(generated_features, real_features)
+
+`evaluate` (``ganzoo eval``) scores a run's checkpoints: it draws samples, embeds them with a
+feature network (the ``domain`` classifier ganzoo trains on the run's labelled data, or
+InceptionV3) and prints every metric beside the real-vs-real floor. See docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+from ganzoo.metrics._scores import (Estimate, InsufficientSamplesError, class_consistency, fid,
+                                    frechet_distance, gaussian_statistics, inception_score, kid,
+                                    memorisation, nearest_neighbour_distances, precision_recall)
+
+__all__ = [
+    "CheckpointScore",
+    "EvalReport",
+    "Estimate",
+    "Evaluator",
+    "FeatureInfo",
+    "FeatureNetwork",
+    "FeatureNetworkError",
+    "HealthMonitor",
+    "InsufficientSamplesError",
+    "Metrics",
+    "TrainingHealthWarning",
+    "class_consistency",
+    "domain_network",
+    "evaluate",
+    "fid",
+    "frechet_distance",
+    "gaussian_statistics",
+    "inception_network",
+    "inception_score",
+    "kid",
+    "memorisation",
+    "nearest_neighbour_distances",
+    "precision_recall",
+]
+
+_LAZY = {
+    "CheckpointScore": "_evaluate", "EvalReport": "_evaluate", "Evaluator": "_evaluate",
+    "FeatureInfo": "_evaluate", "Metrics": "_evaluate", "evaluate": "_evaluate",
+    "FeatureNetwork": "_features", "FeatureNetworkError": "_features",
+    "domain_network": "_features", "inception_network": "_features",
+    "HealthMonitor": "_health", "TrainingHealthWarning": "_health",
+}
+
+
+def __getattr__(name: str):
+    # The pure metrics need only NumPy; the rest pulls in TensorFlow when first used.
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f"ganzoo.metrics.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'ganzoo.metrics' has no attribute {name!r}")

@@ -1,0 +1,438 @@
+"""Scoring a run: generate samples from its checkpoints, embed them, compare with real images."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ganzoo.errors import GanzooError
+from ganzoo.metrics import _features
+from ganzoo.metrics._features import (WEAK_CLASSIFIER, FeatureNetwork, domain_network,
+                                      inception_network)
+from ganzoo.metrics._reference import RealSample, Reference, real_sample, reference
+from ganzoo.metrics._scores import (InsufficientSamplesError, class_consistency, fid,
+                                    inception_score, kid, memorisation, precision_recall)
+
+__all__ = ["CheckpointScore", "EvalReport", "Evaluator", "FeatureInfo", "Metrics", "evaluate"]
+
+FEATURES = ("domain", "inception")
+
+# name, attribute, better ("lower"/"higher"), format
+_ROWS = (
+    ("FID", "fid", "lower"),
+    ("KID x 1000", "kid", "lower"),
+    ("precision", "precision", "higher"),
+    ("recall", "recall", "higher"),
+    ("memorisation", "memorisation", "lower"),
+    ("inception-style score", "inception_score", "higher"),
+    ("class consistency", "class_consistency", "higher"),
+)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Every metric of one set of samples against the real reference.
+
+    Attributes:
+        samples: how many samples were scored.
+        fid: Fréchet distance of the features (lower is better).
+        kid, kid_std: KID (unbiased MMD², cubic kernel) mean and std over subsets.
+        precision, recall: k-NN manifold precision and recall (k=3).
+        memorisation: share of samples closer to a training image than 95 % of real images are
+            to their nearest other one (lower is better; about 0.05 for fresh real images).
+        inception_score: exp(E KL(p(y|x) || p(y))) with the feature network's classifier; None
+            when it has none.
+        class_consistency: for a conditional run, the share of samples the domain classifier
+            assigns to the class they were generated for; None otherwise.
+    """
+
+    samples: int
+    fid: float
+    kid: float
+    kid_std: float
+    precision: float
+    recall: float
+    memorisation: float
+    inception_score: float | None = None
+    class_consistency: float | None = None
+
+
+@dataclass(frozen=True)
+class FeatureInfo:
+    """Which feature space the figures are in."""
+
+    name: str
+    fingerprint: str
+    dim: int
+    held_out_accuracy: float | None = None
+    held_out_count: int = 0
+
+    @classmethod
+    def of(cls, network: FeatureNetwork, dim: int) -> FeatureInfo:
+        return cls(network.name, network.fingerprint, dim, network.held_out_accuracy,
+                   network.held_out_count)
+
+    def describe(self) -> str:
+        text = f"{self.name} (fingerprint {self.fingerprint[:12]}, {self.dim} features)"
+        if self.held_out_accuracy is not None:
+            text += (f"; held-out accuracy {100 * self.held_out_accuracy:.1f} % on "
+                     f"{self.held_out_count} real images")
+        return text
+
+
+@dataclass(frozen=True)
+class CheckpointScore:
+    """The metrics of one checkpoint."""
+
+    step: int
+    metrics: Metrics
+    best: bool = False
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """What `evaluate` measured: the metrics per checkpoint beside the real-vs-real floor.
+
+    Attributes:
+        run: the run directory.
+        arch, data: what the run trained, on what.
+        image_shape: the images' (height, width, channels).
+        features: the feature space of FID, KID, precision, recall and memorisation.
+        classifier: the classifier of class consistency (the domain network), if used.
+        reference_samples: the real images the samples are compared with (half the real set).
+        floor: the same metrics for real images (the other half) against the reference: what
+            a generator that drew fresh real images would score with these sample sizes.
+        checkpoints: one entry per evaluated checkpoint, oldest first.
+        notes: what could not be measured, and why.
+    """
+
+    run: str
+    arch: str
+    data: str
+    image_shape: tuple[int, int, int]
+    features: FeatureInfo
+    classifier: FeatureInfo | None
+    reference_samples: int
+    floor: Metrics
+    checkpoints: tuple[CheckpointScore, ...]
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def table(self) -> str:
+        """The report as text: a header, then one row per metric, one column per checkpoint and
+        the floor last."""
+        height, width, channels = self.image_shape
+        samples = sorted({c.metrics.samples for c in self.checkpoints})
+        lines = [f"{self.run}: {self.arch} on {self.data} ({height}x{width}x{channels})",
+                 f"features: {self.features.describe()}"]
+        if self.classifier is not None and self.classifier.fingerprint != \
+                self.features.fingerprint:
+            lines.append(f"class consistency classifier: {self.classifier.describe()}")
+        lines.append(f"samples: {', '.join(map(str, samples))} generated per checkpoint vs "
+                     f"{self.reference_samples} real reference images; floor: "
+                     f"{self.floor.samples} other real images vs the same reference")
+        headers = ["metric"] + [f"step {c.step}" + (" (best)" if c.best else "")
+                                for c in self.checkpoints] + ["real-vs-real floor"]
+        rows = [headers]
+        for label, name, better in _ROWS:
+            values = [getattr(c.metrics, name) for c in self.checkpoints]
+            floor = getattr(self.floor, name)
+            if all(v is None for v in values):
+                continue
+            arrow = "↓" if better == "lower" else "↑"
+            row = [f"{label} {arrow}"]
+            for value, metrics in zip(values + [floor], [c.metrics for c in self.checkpoints]
+                                      + [self.floor]):
+                row.append(_format(name, value, metrics))
+            rows.append(row)
+        widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
+        for row in rows:
+            lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        lines.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+def _format(name: str, value: float | None, metrics: Metrics) -> str:
+    if value is None:
+        return "-"
+    if name == "kid":
+        return f"{1000 * value:.2f} ± {1000 * metrics.kid_std:.2f}"
+    if name == "fid":
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+class Evaluator:
+    """Scores images against a fixed real reference in one feature space.
+
+    Build it once (the feature network and the reference are cached on disk), then `score`
+    any number of sample sets; `floor` is the real-vs-real figure. `ganzoo.evaluate` and
+    ``ganzoo train --eval-every`` both use it.
+
+    Example:
+        >>> evaluator = Evaluator.for_data("digits", image_size=28)
+        >>> evaluator.score(uint8_images).fid
+    """
+
+    def __init__(self, network: FeatureNetwork, sample: RealSample, real: Reference,
+                 classifier: FeatureNetwork | None = None, *, n: int | None = None, k: int = 3,
+                 kid_subset_size: int | None = None, kid_subsets: int = 100,
+                 seed: int = 0) -> None:
+        self.network, self.sample, self.real, self.classifier = network, sample, real, classifier
+        self.k, self.kid_subset_size, self.kid_subsets, self.seed = (
+            k, kid_subset_size, kid_subsets, seed)
+        self.n = len(real.floor_features) if n is None else n
+        self.image_shape: tuple[int, int, int] = tuple(sample.images.shape[1:])
+        self.notes: list[str] = []
+        if network.num_classes == 0:
+            self.notes.append(f"No inception-style score: {network.name} has no classifier "
+                              f"(use the full InceptionV3 weights file for one).")
+        for net in {id(n): n for n in (network, classifier) if n is not None}.values():
+            if net.held_out_accuracy is not None and net.held_out_accuracy < WEAK_CLASSIFIER:
+                self.notes.append(f"{net.name} reaches only {100 * net.held_out_accuracy:.1f} % "
+                                  f"held-out accuracy on this data: its features may miss "
+                                  f"differences (consider --features inception).")
+        self._check_sizes(self.n)
+        self._floor: Metrics | None = None
+
+    @classmethod
+    def for_data(cls, data: str, image_size: int, channels: int | None = None, *,
+                 features: str | FeatureNetwork = "domain", conditional: bool = False,
+                 inception_weights: str | os.PathLike | None = None,
+                 classifier_epochs: int | None = None,
+                 cache: str | os.PathLike | None = None, strict: bool = False, registry=None,
+                 progress: bool = False,
+                 **options: Any) -> Evaluator:
+        """An evaluator for images of `data` at `image_size` (and `channels`).
+
+        Args:
+            data: the data set name, folder or .npz the generator was trained on.
+            features: ``"domain"``, ``"inception"`` or a `FeatureNetwork`.
+            conditional: also measure class consistency (needs labelled data; uses the domain
+                network's classifier whatever `features` is).
+            inception_weights: an InceptionV3 weights file (default: Keras' cache).
+            classifier_epochs: training budget of the domain network, default
+                `DOMAIN_EPOCHS` (a different budget is a different network, with its own
+                fingerprint).
+            cache: cache folder (default ``$GANZOO_CACHE`` or ``~/.cache/ganzoo``).
+            options: `n`, `k`, `kid_subset_size`, `kid_subsets`, `seed` (see `evaluate`).
+        """
+        sample = real_sample(data, image_size, channels, strict=strict, registry=registry)
+        domain = None
+
+        def domain_net() -> FeatureNetwork:
+            nonlocal domain
+            if domain is None:
+                domain = domain_network(sample.images, sample.labels, sample.num_classes,
+                                        source=data,
+                                        epochs=classifier_epochs or _features.DOMAIN_EPOCHS,
+                                        cache=cache, progress=progress)
+            return domain
+
+        if isinstance(features, FeatureNetwork):
+            network = features
+            network.check_image_shape(sample.images.shape[1:])
+        elif features == "domain":
+            network = domain_net()
+        elif features == "inception":
+            network = inception_network(inception_weights)
+        else:
+            from ganzoo.errors import UnknownNameError
+
+            raise UnknownNameError("feature network", str(features), FEATURES)
+        classifier = None
+        if conditional:
+            if network.image_shape is not None and network.num_classes == sample.num_classes:
+                classifier = network
+            else:
+                classifier = domain_net()
+        real = reference(network, sample, cache=cache, progress=progress)
+        return cls(network, sample, real, classifier, **options)
+
+    def _check_sizes(self, n: int) -> None:
+        if n < 2:
+            raise InsufficientSamplesError(f"n must be at least 2 samples for FID and KID. "
+                                           f"Received: n={n}.")
+        if n <= self.k:
+            raise InsufficientSamplesError(
+                f"Precision and recall with k={self.k} nearest neighbours need more than "
+                f"{self.k} samples. Received: n={n}.")
+        limit = min(n, len(self.real.reference_features), len(self.real.floor_features))
+        if self.kid_subset_size is not None and self.kid_subset_size > limit:
+            raise InsufficientSamplesError(
+                f"KID's subset size must not exceed the samples of each kind ({n} generated, "
+                f"{len(self.real.reference_features)} real reference, "
+                f"{len(self.real.floor_features)} real floor). Received: "
+                f"kid_subset_size={self.kid_subset_size}. Pass a larger n or a smaller subset.")
+        if len(self.real.floor_features) <= self.k:
+            raise InsufficientSamplesError(
+                f"The real data has too few images ({len(self.sample.images)}) to compare two "
+                f"halves with k={self.k} nearest neighbours.")
+
+    @property
+    def feature_info(self) -> FeatureInfo:
+        return FeatureInfo.of(self.network, self.real.reference_features.shape[1])
+
+    @property
+    def classifier_info(self) -> FeatureInfo | None:
+        if self.classifier is None:
+            return None
+        dim = self.classifier.model.outputs[0].shape[-1]
+        return FeatureInfo.of(self.classifier, int(dim))
+
+    @property
+    def floor(self) -> Metrics:
+        """Real-vs-real: up to `n` images of the floor half scored against the reference half."""
+        if self._floor is None:
+            count = min(self.n, len(self.real.floor_features))
+            accuracy = None
+            if self.classifier is not None:
+                accuracy = self.classifier.held_out_accuracy
+            self._floor = self._metrics(
+                self.real.floor_features[:count],
+                None if self.real.floor_probabilities is None
+                else self.real.floor_probabilities[:count],
+                self.real.reference_features, accuracy)
+        return self._floor
+
+    def score(self, images: np.ndarray, labels: np.ndarray | None = None) -> Metrics:
+        """The metrics of uint8 NHWC `images` (with the `labels` they were generated for, for
+        class consistency)."""
+        images = np.asarray(images)
+        self._check_sizes(len(images))
+        self.network.check_image_shape(images.shape[1:])
+        embedding = self.network.embed(images)
+        consistency = None
+        if self.classifier is not None and labels is not None:
+            probabilities = (embedding.probabilities if self.classifier is self.network
+                             else self.classifier.embed(images).probabilities)
+            consistency = class_consistency(probabilities, labels)
+        metrics = self._metrics(embedding.features, embedding.probabilities,
+                                self.real.training_features, consistency)
+        return metrics
+
+    def _metrics(self, features: np.ndarray, probabilities: np.ndarray | None,
+                 training: np.ndarray, consistency: float | None) -> Metrics:
+        reference_features = self.real.reference_features
+        kid_value = kid(features, reference_features, self.kid_subset_size, self.kid_subsets,
+                        self.seed)
+        precision, recall = precision_recall(features, reference_features, self.k)
+        score = None
+        if probabilities is not None and self.network.num_classes:
+            score = inception_score(probabilities).mean
+        return Metrics(
+            samples=len(features), fid=fid(features, reference_features),
+            kid=kid_value.mean, kid_std=kid_value.std, precision=precision, recall=recall,
+            memorisation=memorisation(features, training), inception_score=score,
+            class_consistency=consistency)
+
+
+def _checkpoints(run, checkpoint: int | str | Sequence[int] | None) -> list[tuple[int, Any]]:
+    """(step, what to pass to `Run.load_generator`) for each checkpoint to evaluate."""
+    if checkpoint is None:
+        run.checkpoint_path()  # raises the "no checkpoint yet" error
+        return [(run.checkpoint_steps()[-1], None)]
+    if checkpoint == "best":
+        return [(run.best_step(), "best")]
+    if checkpoint == "all":
+        run.checkpoint_path()
+        chosen = [(step, step) for step in run.checkpoint_steps()]
+        try:
+            best = run.best_step()
+        except GanzooError:
+            return chosen
+        if best not in {step for step, _ in chosen}:
+            chosen.append((best, "best"))
+        return sorted(chosen, key=lambda item: item[0])
+    if isinstance(checkpoint, str):
+        raise GanzooError(f"checkpoint must be a step, 'best' or 'all'. Received: "
+                          f"checkpoint={checkpoint!r}.")
+    steps = [checkpoint] if isinstance(checkpoint, int) else list(checkpoint)
+    for step in steps:
+        run.checkpoint_path(step)  # raises with the available steps
+    return [(step, step) for step in steps]
+
+
+def evaluate(run: str | os.PathLike, n: int | None = None,
+             features: str | FeatureNetwork = "domain",
+             checkpoint: int | str | Sequence[int] | None = None, *, seed: int = 0, k: int = 3,
+             kid_subset_size: int | None = None, kid_subsets: int = 100,
+             inception_weights: str | os.PathLike | None = None,
+             classifier_epochs: int | None = None, cache: str | os.PathLike | None = None,
+             registry=None, progress: bool = False) -> EvalReport:
+    """Measure a run's sample quality: FID, KID, precision, recall, memorisation, the
+    inception-style score and (conditional runs) class consistency, beside the real-vs-real
+    floor.
+
+    Args:
+        run: the run directory that ``ganzoo train`` printed.
+        n: samples to generate per checkpoint; default: as many as the floor sample (half the
+            real images, at most 10,000), so the floor uses the same sample sizes.
+        features: ``"domain"`` (a classifier trained on the run's labelled data, cached;
+            offline), ``"inception"`` (InceptionV3 ImageNet weights from Keras' cache or
+            `inception_weights`) or a `FeatureNetwork`.
+        checkpoint: None for the latest, a step, a list of steps, ``"best"`` (lowest FID, kept
+            by ``eval_every``) or ``"all"``.
+        seed: seed of the latent vectors and of KID's subsets.
+        k: the neighbour of precision and recall (3).
+        kid_subset_size, kid_subsets: KID's subsets (default ``min(1000, n)`` samples, 100).
+        inception_weights: an InceptionV3 weights file, for ``features="inception"``.
+        classifier_epochs: the domain network's training budget (the default is the one whose
+            accuracy docs/metrics.md reports; fewer make a different, weaker network).
+        cache: where feature networks and reference features are cached.
+        progress: print what is being computed to stderr.
+
+    Returns:
+        An `EvalReport`; ``report.table()`` formats it, ``report.to_json()`` serializes it.
+
+    Raises:
+        RunError: no such run, no checkpoint, or no such step.
+        InsufficientSamplesError: `n` too small for a metric.
+        FeatureNetworkError: InceptionV3 weights missing, unlabelled data for the domain
+            network, or a feature network for another image shape.
+
+    Example:
+        >>> report = ganzoo.evaluate("runs/dcgan-20261121-101500")
+        >>> print(report.table())
+    """
+    from ganzoo.runs import Run
+    from ganzoo.sampling import generate, grid_labels
+
+    opened = Run.open(run)
+    config = opened.config
+    chosen = _checkpoints(opened, checkpoint)
+    evaluator = Evaluator.for_data(
+        config.data, config.image_size, config.channels, features=features,
+        conditional=bool(config.num_classes), inception_weights=inception_weights,
+        classifier_epochs=classifier_epochs, cache=cache, strict=config.strict,
+        registry=registry, progress=progress, n=n, k=k, kid_subset_size=kid_subset_size,
+        kid_subsets=kid_subsets, seed=seed)
+    labels = grid_labels(evaluator.n, config.num_classes) if config.num_classes else None
+    best_step = None
+    try:
+        best_step = opened.best_step()
+    except GanzooError:
+        pass
+    scores = []
+    for step, selector in chosen:
+        generator = opened.load_generator(selector, registry)
+        images = generate(generator, evaluator.n, config.latent_dim, seed, labels)
+        scores.append(CheckpointScore(step, evaluator.score(images, labels),
+                                      best=step == best_step))
+    return EvalReport(
+        run=str(opened.path), arch=config.arch, data=config.data,
+        image_shape=tuple(config.image_shape), features=evaluator.feature_info,
+        classifier=evaluator.classifier_info,
+        reference_samples=len(evaluator.real.reference_features), floor=evaluator.floor,
+        checkpoints=tuple(scores), notes=tuple(evaluator.notes))
