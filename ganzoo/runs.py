@@ -58,6 +58,11 @@ class RunConfig:
     class_names: list[str] = field(default_factory=list)
     strict: bool = False
     deterministic: bool = True
+    # How the run computes; a resume may change these (ganzoo.training.runtime).
+    precision: str = "float32"
+    xla: bool = False
+    strategy: str = "default"
+    eval_every: int | None = None
     plugin: dict[str, Any] = field(default_factory=dict)
     ganzoo_version: str = ""
 

@@ -33,6 +33,12 @@ def add_parser(subparsers) -> None:
                              "the checkpoint with the lowest FID as 'best' (see 'ganzoo eval')")
     parser.add_argument("--strict", action="store_true",
                         help="fail on the first unreadable image instead of skipping it")
+    parser.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"),
+                        help="numeric precision of the networks' computation (default float32)")
+    parser.add_argument("--xla", action=argparse.BooleanOptionalAction, default=None,
+                        help="compile the training step with XLA")
+    parser.add_argument("--strategy", choices=("default", "mirrored", "multi-worker"),
+                        help="one device (default), all local GPUs, or the machines in TF_CONFIG")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run)
 
@@ -45,7 +51,11 @@ def run(args: argparse.Namespace) -> int:
         image_size=args.image_size, channels=args.channels, loss=args.loss,
         latent_dim=args.latent_dim, seed=args.seed, out=args.out, resume=args.resume,
         sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
-        strict=args.strict, progress=not args.quiet, eval_every=args.eval_every)
+        strict=args.strict, progress=not args.quiet, eval_every=args.eval_every,
+        precision=args.precision, xla=args.xla, strategy=args.strategy)
+    if not result.chief:
+        print(f"Worker finished at step {result.step}; the chief worker wrote the run directory.")
+        return 0
     if result.interrupted:
         print(f"Stopped at step {result.step}; checkpoint saved. Continue with: "
               f"ganzoo train --resume {result.path}")

@@ -66,7 +66,11 @@ class GanStep:
         self.discriminator_steps = discriminator_steps
         self.auxiliary_classifier = auxiliary_classifier
         self.strategy = strategy or tf.distribute.get_strategy()
-        self._compiled = tf.function(self._run, jit_compile=jit_compile or None)
+        # XLA cannot compile reading the input iterator, so only the updates are compiled.
+        compile_ = (lambda f: tf.function(f, jit_compile=True)) if jit_compile else (lambda f: f)
+        self._discriminator_step = compile_(self._discriminator_update)
+        self._joint_step = compile_(self._joint_update)
+        self._compiled = tf.function(self._run)
 
     def __call__(self, iterator: Iterator) -> tuple[tf.Tensor, tf.Tensor]:
         """Train one step on batches from a (distributed) `with_noise` iterator.
@@ -77,8 +81,8 @@ class GanStep:
 
     def _run(self, iterator: Iterator) -> tuple[tf.Tensor, tf.Tensor]:
         for _ in range(self.discriminator_steps - 1):
-            self.strategy.run(self._discriminator_update, next(iterator))
-        d_loss, g_loss = self.strategy.run(self._joint_update, next(iterator))
+            self.strategy.run(self._discriminator_step, next(iterator))
+        d_loss, g_loss = self.strategy.run(self._joint_step, next(iterator))
         self.step.assign_add(1)
         reduce = self.strategy.reduce
         return (reduce(tf.distribute.ReduceOp.SUM, d_loss, axis=None),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +36,7 @@ class TrainResult:
     interrupted: bool
     seconds: float
     images_per_second: float
+    chief: bool = True  # False on a multi-worker strategy's other workers, which keep no run
 
     @property
     def path(self) -> Path:
@@ -46,7 +50,8 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
           sample_every: int | None = None, checkpoint_every: int | None = None,
           log_every: int | None = None, strict: bool = False, deterministic: bool = True,
           progress: bool = True, registry=None, strategy=None, eval_every: int | None = None,
-          eval_features="domain") -> TrainResult:
+          eval_features="domain", precision: str | None = None,
+          xla: bool | None = None) -> TrainResult:
     """Train a registered architecture, or continue a run, and return where it was written.
 
     Args:
@@ -63,7 +68,13 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         strict: fail on the first unreadable image instead of skipping it.
         progress: show a progress bar and print the run directory.
         registry: plugins to use (default: the installed ones).
-        strategy: a `tf.distribute.Strategy` (default: the current one, one device).
+        strategy: ``"default"`` (one device), ``"mirrored"`` (every local GPU),
+            ``"multi-worker"`` (the machines in ``TF_CONFIG``; only the chief writes the run
+            directory), or a `tf.distribute.Strategy`. `batch_size` is the global batch.
+        precision: ``"float32"`` (default), ``"mixed_bfloat16"`` or ``"mixed_float16"`` (Keras
+            mixed-precision policy; float16 gets dynamic loss scaling; logits, losses and the
+            generator's output stay float32).
+        xla: compile the training step with XLA.
         eval_every: every this many steps (and at the last), measure FID, KID, precision and
             recall (`ganzoo.evaluate`'s defaults) into ``metrics.jsonl`` and TensorBoard, and
             keep the checkpoint with the lowest FID in ``checkpoints/best/`` (``best.json``
@@ -80,13 +91,23 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         PosixPath('runs/dcgan-20261121-101500')
     """
     from ganzoo.registry import default_registry
+    from ganzoo.training import runtime
 
-    _positive("eval_every", eval_every)
-    registry = registry or default_registry()
     overrides = dict(arch=arch, data=data, batch_size=batch_size, image_size=image_size,
                      channels=channels, loss=loss, latent_dim=latent_dim)
-    if resume is not None:
-        run = _reopen(resume, overrides, steps)
+    settings = {name: value for name, value in dict(
+        precision=precision and runtime.check_precision(precision), xla=xla,
+        strategy=strategy if strategy is None else runtime.strategy_name(strategy),
+        eval_every=eval_every).items() if value is not None}
+    _positive("eval_every", eval_every)
+    reopened = _reopen(resume, overrides, steps, settings) if resume is not None else None
+    # A multi-worker strategy must exist before any other TensorFlow work in the process.
+    distribution = runtime.make_strategy(
+        strategy if strategy is not None else (reopened.config.strategy if reopened else None))
+    chief = runtime.is_chief(distribution)
+    registry = registry or default_registry()
+    if reopened is not None:
+        run = reopened
         spec = run.architecture(registry)
     else:
         if arch is None:
@@ -96,15 +117,25 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         config = _new_config(spec, registry, data or "digits", steps, batch_size, image_size,
                              channels, loss, latent_dim, seed, sample_every, checkpoint_every,
                              log_every, strict, deterministic)
-        run = _create_run_directory(Path(out), config)
+        for name, value in settings.items():
+            setattr(config, name, value)
+        run = _create_run_directory(Path(out), config) if chief else None
+    if not chief:
+        # Other workers run the same loop (saving takes every worker) into a scratch copy.
+        run = _scratch_copy(run if run is not None else Run(Path(out), config), reopened)
     config = run.config
     loss_spec = registry.loss(config.loss)
     dataset = _load_matching_data(run.config, registry)
-    if progress:
+    if progress and chief:
         verb = "Resuming" if resume is not None else "Training"
         print(f"{verb} {config.arch} on {config.data} in {run.path}", flush=True)
-    return _Loop(run, spec, loss_spec, dataset, strategy, progress, eval_every, eval_features,
-                 registry).run()
+    try:
+        result = _Loop(run, spec, loss_spec, dataset, distribution, progress and chief,
+                       config.eval_every, eval_features, registry).run()
+        return result if chief else dataclasses.replace(result, chief=False)
+    finally:
+        if not chief:
+            shutil.rmtree(run.path, ignore_errors=True)
 
 
 def _positive(name: str, value: int | None) -> None:
@@ -160,7 +191,7 @@ def _new_config(spec, registry, data, steps, batch_size, image_size, channels, l
     )
 
 
-def _reopen(resume, overrides: dict, steps: int | None) -> Run:
+def _reopen(resume, overrides: dict, steps: int | None, settings: dict) -> Run:
     run = Run.open(resume)
     for name, value in overrides.items():
         if value is not None and value != getattr(run.config, name):
@@ -169,9 +200,23 @@ def _reopen(resume, overrides: dict, steps: int | None) -> Run:
                            f"{getattr(run.config, name)!r}. Received: {name}={value!r}.")
     if steps is not None:
         _positive("steps", steps)
-        run.config.steps = steps
+    changes = {**settings, **({"steps": steps} if steps is not None else {})}
+    if any(getattr(run.config, name) != value for name, value in changes.items()):
+        for name, value in changes.items():
+            setattr(run.config, name, value)
         write_atomic(run.path / CONFIG, run.config.to_json())
     return run
+
+
+def _scratch_copy(run: Run, resumed: Run | None) -> Run:
+    """A temporary run directory for a non-chief worker, with the run's checkpoints if any."""
+    scratch = Path(tempfile.mkdtemp(prefix="ganzoo-worker-"))
+    if resumed is not None and resumed.checkpoint_dir.is_dir():
+        shutil.copytree(resumed.checkpoint_dir, scratch / "checkpoints")
+    copy = Run(scratch, run.config)
+    copy.samples_dir.mkdir()
+    write_atomic(scratch / CONFIG, run.config.to_json())
+    return copy
 
 
 def _create_run_directory(out: Path, config: RunConfig) -> Run:
@@ -215,6 +260,7 @@ class _Loop:
         import keras
         import tensorflow as tf
 
+        from ganzoo.training import runtime
         from ganzoo.training.step import GanStep, with_noise
 
         self.run_dir, self.config, self.progress = run, run.config, progress
@@ -224,12 +270,16 @@ class _Loop:
             tf.config.experimental.enable_op_determinism()
         self.strategy = strategy or tf.distribute.get_strategy()
         with self.strategy.scope():
-            self.generator = spec.generator(config.image_shape, config.num_classes,
-                                            config.latent_dim)
-            self.discriminator = spec.discriminator(config.image_shape, config.num_classes)
-            g_optimizer = keras.optimizers.Adam(config.generator_lr, config.beta_1, config.beta_2)
-            d_optimizer = keras.optimizers.Adam(config.discriminator_lr, config.beta_1,
-                                                config.beta_2)
+            with runtime.dtype_policy(config.precision):
+                self.generator = spec.generator(config.image_shape, config.num_classes,
+                                                config.latent_dim)
+                self.discriminator = spec.discriminator(config.image_shape, config.num_classes)
+            if self.strategy.num_replicas_in_sync > 1:
+                runtime.synchronize_batch_norm(self.generator, self.discriminator)
+            g_optimizer = runtime.optimizer(config.precision, config.generator_lr,
+                                            config.beta_1, config.beta_2)
+            d_optimizer = runtime.optimizer(config.precision, config.discriminator_lr,
+                                            config.beta_1, config.beta_2)
             # Optimizer slots must exist before a restore, or their saved values are dropped.
             g_optimizer.build(self.generator.trainable_variables)
             d_optimizer.build(self.discriminator.trainable_variables)
@@ -246,7 +296,8 @@ class _Loop:
         self.train_step = GanStep(self.generator, self.discriminator, g_optimizer, d_optimizer,
                                   loss_spec, config.batch_size, spec.is_conditional,
                                   self.step_counter, config.discriminator_steps, self.strategy,
-                                  auxiliary_classifier=spec.auxiliary_classifier)
+                                  auxiliary_classifier=spec.auxiliary_classifier,
+                                  jit_compile=config.xla)
         first_batch = self.start * config.discriminator_steps
         batches = with_noise(dataset.batches(config.batch_size, config.seed, skip=first_batch),
                              config.latent_dim, config.seed, first_batch)
