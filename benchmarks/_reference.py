@@ -109,8 +109,8 @@ def tutorial_dataset(train_images: np.ndarray) -> tf.data.Dataset:
     return tf.data.Dataset.from_tensor_slices(train_images).shuffle(BUFFER_SIZE).batch(BATCH_SIZE)
 
 
-def run_tutorial(train_images: np.ndarray, tick: Tick) -> None:
-    """Train with the tutorial's loop until `tick` says the measurement is complete."""
+def tutorial_models_and_step() -> tuple[keras.Model, keras.Model, Callable]:
+    """The tutorial's two networks, losses, Adam(1e-4) optimizers and two-tape `train_step`."""
     generator, discriminator = make_generator_model(), make_discriminator_model()
     cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
     generator_optimizer = keras.optimizers.Adam(1e-4)
@@ -141,6 +141,12 @@ def run_tutorial(train_images: np.ndarray, tick: Tick) -> None:
         discriminator_optimizer.apply_gradients(zip(gradients_of_discriminator,
                                                     discriminator.trainable_variables))
 
+    return generator, discriminator, train_step
+
+
+def run_tutorial(train_images: np.ndarray, tick: Tick) -> None:
+    """Train with the tutorial's loop until `tick` says the measurement is complete."""
+    _, _, train_step = tutorial_models_and_step()
     dataset = tutorial_dataset(train_images)
     for _epoch in itertools.count():
         for image_batch in dataset:

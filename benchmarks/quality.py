@@ -51,87 +51,20 @@ class Result:
     metrics: dict[str, float | None]
 
 
-# --- the TensorFlow DCGAN tutorial, as published ------------------------------------------------
-
-BATCH_SIZE = 256
-NOISE_DIM = 100
-
-
-def make_generator_model():
-    import keras
-    from keras import layers
-
-    model = keras.Sequential([keras.Input((NOISE_DIM,))])
-    model.add(layers.Dense(7 * 7 * 256, use_bias=False))
-    model.add(layers.BatchNormalization())
-    model.add(layers.LeakyReLU())
-    model.add(layers.Reshape((7, 7, 256)))
-    model.add(layers.Conv2DTranspose(128, (5, 5), strides=(1, 1), padding="same", use_bias=False))
-    model.add(layers.BatchNormalization())
-    model.add(layers.LeakyReLU())
-    model.add(layers.Conv2DTranspose(64, (5, 5), strides=(2, 2), padding="same", use_bias=False))
-    model.add(layers.BatchNormalization())
-    model.add(layers.LeakyReLU())
-    model.add(layers.Conv2DTranspose(1, (5, 5), strides=(2, 2), padding="same", use_bias=False,
-                                     activation="tanh"))
-    return model
-
-
-def make_discriminator_model():
-    import keras
-    from keras import layers
-
-    model = keras.Sequential([keras.Input((28, 28, 1))])
-    model.add(layers.Conv2D(64, (5, 5), strides=(2, 2), padding="same"))
-    model.add(layers.LeakyReLU())
-    model.add(layers.Dropout(0.3))
-    model.add(layers.Conv2D(128, (5, 5), strides=(2, 2), padding="same"))
-    model.add(layers.LeakyReLU())
-    model.add(layers.Dropout(0.3))
-    model.add(layers.Flatten())
-    model.add(layers.Dense(1))
-    return model
-
+# --- the TensorFlow DCGAN tutorial, as published (benchmarks/_reference.py) ---------------------
 
 def train_tutorial(images_uint8: np.ndarray, seconds: float, seed: int):
     """The tutorial's data pipeline, losses, optimizers and two-tape step, for `seconds`."""
     import keras
     import tensorflow as tf
 
+    from _reference import BATCH_SIZE, tutorial_models_and_step
+
     keras.utils.set_random_seed(seed)
     train_images = (images_uint8.astype("float32") - 127.5) / 127.5
     dataset = (tf.data.Dataset.from_tensor_slices(train_images).shuffle(60000)
                .batch(BATCH_SIZE))
-    generator, discriminator = make_generator_model(), make_discriminator_model()
-    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
-
-    def discriminator_loss(real_output, fake_output):
-        real_loss = cross_entropy(tf.ones_like(real_output), real_output)
-        fake_loss = cross_entropy(tf.zeros_like(fake_output), fake_output)
-        return real_loss + fake_loss
-
-    def generator_loss(fake_output):
-        return cross_entropy(tf.ones_like(fake_output), fake_output)
-
-    generator_optimizer = keras.optimizers.Adam(1e-4)
-    discriminator_optimizer = keras.optimizers.Adam(1e-4)
-
-    @tf.function
-    def train_step(images):
-        noise = tf.random.normal([BATCH_SIZE, NOISE_DIM])
-        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
-            generated_images = generator(noise, training=True)
-            real_output = discriminator(images, training=True)
-            fake_output = discriminator(generated_images, training=True)
-            gen_loss = generator_loss(fake_output)
-            disc_loss = discriminator_loss(real_output, fake_output)
-        gradients_of_generator = gen_tape.gradient(gen_loss, generator.trainable_variables)
-        gradients_of_discriminator = disc_tape.gradient(disc_loss,
-                                                        discriminator.trainable_variables)
-        generator_optimizer.apply_gradients(zip(gradients_of_generator,
-                                                generator.trainable_variables))
-        discriminator_optimizer.apply_gradients(zip(gradients_of_discriminator,
-                                                    discriminator.trainable_variables))
+    generator, _, train_step = tutorial_models_and_step()
 
     started, steps = time.perf_counter(), 0
     while time.perf_counter() - started < seconds:
@@ -145,7 +78,8 @@ def train_tutorial(images_uint8: np.ndarray, seconds: float, seed: int):
 
 # --- ganzoo runs, stopped by wall time ----------------------------------------------------------
 
-def train_ganzoo(arch: str, seed: int, out: Path, budget: float | None):
+def train_ganzoo(arch: str, seed: int, out: Path, budget: float | None,
+                 precision: str = "float32"):
     """`ganzoo.train` with the architecture's defaults, stopped after `budget` seconds through
     the trainer's own Ctrl-C handling (stop after this step, save a checkpoint)."""
     import ganzoo
@@ -158,7 +92,8 @@ def train_ganzoo(arch: str, seed: int, out: Path, budget: float | None):
         timer = threading.Timer(budget, os.kill, (os.getpid(), signal.SIGINT))
         timer.start()
     try:
-        return ganzoo.train(arch, data="digits", seed=seed, out=out, progress=False)
+        return ganzoo.train(arch, data="digits", seed=seed, out=out, progress=False,
+                            precision=precision)
     finally:
         if timer:
             timer.cancel()
@@ -166,7 +101,7 @@ def train_ganzoo(arch: str, seed: int, out: Path, budget: float | None):
 
 
 def run(archs: list[str], seeds: list[int], budget: float | None, n: int | None,
-        out: Path) -> tuple[list[Result], object]:
+        out: Path, precision: str = "float32") -> tuple[list[Result], object]:
     """Train and score everything; return the results and an evaluator (for the floor and
     the feature network, shared by every score)."""
     import ganzoo
@@ -180,14 +115,14 @@ def run(archs: list[str], seeds: list[int], budget: float | None, n: int | None,
         dcgan_seconds = None
         for arch in [a for a in archs if a != TUTORIAL]:
             print(f"[quality] training {arch} seed {seed}...", file=sys.stderr, flush=True)
-            result = train_ganzoo(arch, seed, out / f"seed{seed}", budget)
+            result = train_ganzoo(arch, seed, out / f"seed{seed}", budget, precision)
             report = ganzoo.evaluate(result.path, n=n)
             metrics = vars(report.checkpoints[-1].metrics)
             results.append(Result(arch, seed, result.step, result.seconds, metrics))
             if arch == "dcgan":
                 dcgan_seconds = result.seconds
             print(f"[quality] {arch} seed {seed}: step {result.step} in {result.seconds:.0f} s, "
-                  f"FID {metrics['fid']:.2f}", file=sys.stderr, flush=True)
+                  f"{metrics}", file=sys.stderr, flush=True)
         if TUTORIAL in archs:
             seconds = dcgan_seconds or budget
             if seconds is None:
@@ -201,8 +136,8 @@ def run(archs: list[str], seeds: list[int], budget: float | None, n: int | None,
                                      for i in range(0, evaluator.n, 256)])
             metrics = vars(evaluator.score(to_uint8(images)))
             results.append(Result(TUTORIAL, seed, steps, took, metrics))
-            print(f"[quality] {TUTORIAL} seed {seed}: {steps} steps in {took:.0f} s, FID "
-                  f"{metrics['fid']:.2f}", file=sys.stderr, flush=True)
+            print(f"[quality] {TUTORIAL} seed {seed}: {steps} steps in {took:.0f} s, "
+                  f"{metrics}", file=sys.stderr, flush=True)
     return results, evaluator
 
 
@@ -240,7 +175,20 @@ def table(results: list[Result], archs: list[str], evaluator) -> str:
     return "\n".join(lines)
 
 
-def section(results, archs, seeds, budget, evaluator, command: str) -> str:
+def per_seed_table(results: list[Result]) -> str:
+    """Every run's own figures, so 'for both seeds' can be read off directly."""
+    rows = ["| architecture | seed | steps | seconds | " + " | ".join(h for h, _, _ in METRICS)
+            + " |", "|---|---|---|---|" + "---|" * len(METRICS)]
+    for result in results:
+        cells = ["-" if result.metrics.get(key) is None else
+                 fmt.format(result.metrics[key] * (1000 if key == "kid" else 1))
+                 for _, key, fmt in METRICS]
+        rows.append(f"| `{result.arch}` | {result.seed} | {result.steps} | "
+                    f"{result.seconds:.0f} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def section(results, archs, seeds, budget, evaluator, command: str, precision: str) -> str:
     features = evaluator.feature_info
     budget_text = (f"a wall-time budget of **{budget:g} s** per run (stopped early through the "
                    f"trainer's Ctrl-C path; the default budget is 3000 steps)"
@@ -250,10 +198,11 @@ def section(results, archs, seeds, budget, evaluator, command: str) -> str:
         "## Sample quality",
         "",
         START,
-        f"Produced by `{command}` ({time.strftime('%Y-%m-%d')}, 2-core CPU shared with other "
-        f"work). Budget: {budget_text}; `tf-dcgan` trains for the same wall time as ganzoo's "
-        f"`dcgan` with the same seed. Seeds: {', '.join(map(str, seeds))}; figures are the mean "
-        f"± half the range over seeds.",
+        f"Produced by `{command}` ({time.strftime('%Y-%m-%d')}, {os.cpu_count()}-core CPU, "
+        f"load average {os.getloadavg()[0]:.2f} at the end). Budget: {budget_text}; ganzoo "
+        f"runs in {precision}; `tf-dcgan` trains for the same wall time as ganzoo's `dcgan` "
+        f"with the same seed. Seeds: {', '.join(map(str, seeds))}; figures are the mean "
+        f"± half the range over seeds; every run's own figures follow.",
         "",
         f"Scored by `ganzoo.evaluate` with {samples} samples against "
         f"{len(evaluator.real.reference_features)} real reference images, in the feature "
@@ -265,9 +214,11 @@ def section(results, archs, seeds, budget, evaluator, command: str) -> str:
         "",
         table(results, archs, evaluator),
         "",
-        "**These figures come from short budgets and say little about converged quality.** "
-        "They show that the pipeline runs end to end and how far each model gets within the "
-        "budget on this machine; rerun without `--budget-seconds` for the default budget.",
+        per_seed_table(results),
+        "",
+        *(["**These figures come from a short budget and say little about converged "
+           "quality;** rerun without `--budget-seconds` for the default budget.", ""]
+          if budget is not None else []),
         END,
     ])
 
@@ -295,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop each run after this many seconds (default: no limit, the "
                              "architecture's 3000 steps)")
     parser.add_argument("--n", type=int, help="samples per score (default: evaluate's)")
+    parser.add_argument("--precision", default="float32",
+                        choices=("float32", "mixed_bfloat16", "mixed_float16"),
+                        help="precision of the ganzoo runs (the tutorial stays float32)")
     parser.add_argument("--runs", type=Path,
                         help="keep the run directories here (default: a temporary folder)")
     parser.add_argument("--write-docs", action="store_true",
@@ -313,9 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     with tempfile.TemporaryDirectory(prefix="ganzoo-quality-") as temporary:
         out = args.runs or Path(temporary)
-        results, evaluator = run(args.archs, args.seeds, args.budget_seconds, args.n, out)
+        results, evaluator = run(args.archs, args.seeds, args.budget_seconds, args.n, out,
+                                 args.precision)
     text = section(results, args.archs, args.seeds, args.budget_seconds, evaluator,
-                   command.strip())
+                   command.strip(), args.precision)
     print(text)
     if args.write_docs:
         write_docs(text)
