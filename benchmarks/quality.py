@@ -109,6 +109,8 @@ def run(archs: list[str], seeds: list[int], budget: float | None, n: int | None,
     from ganzoo.metrics import Evaluator
     from ganzoo.sampling import latents
 
+    import _reference as tutorial
+
     results: list[Result] = []
     evaluator = Evaluator.for_data("digits", 28, 1, n=n, progress=True)
     for seed in seeds:
@@ -131,7 +133,7 @@ def run(archs: list[str], seeds: list[int], budget: float | None, n: int | None,
             print(f"[quality] training {TUTORIAL} seed {seed} for {seconds:.0f} s...",
                   file=sys.stderr, flush=True)
             generator, steps, took = train_tutorial(evaluator.sample.images, seconds, seed)
-            z = latents(evaluator.n, NOISE_DIM, seed=0)
+            z = latents(evaluator.n, tutorial.NOISE_DIM, seed=0)
             images = np.concatenate([np.asarray(generator(z[i:i + 256], training=False))
                                      for i in range(0, evaluator.n, 256)])
             metrics = vars(evaluator.score(to_uint8(images)))
