@@ -22,7 +22,7 @@ def dcgan_init() -> keras.initializers.Initializer:
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
-def to_image(x: keras.KerasTensor, channels: int) -> keras.KerasTensor:
+def to_image(x: keras.KerasTensor) -> keras.KerasTensor:
     """The output head every generator shares: tanh into [-1, 1], named ``image``, float32.
 
     float32 even under a mixed-precision policy, so exported files and losses see full precision.
@@ -57,7 +57,7 @@ def upsampling_stack(x: keras.KerasTensor, image_shape: ImageShape, width: int =
         x = layers.ReLU()(layers.BatchNormalization()(x))
     x = layers.Conv2DTranspose(image_shape[2], kernel_size, strides=2 if doublings else 1,
                                padding="same", kernel_initializer=dcgan_init())(x)
-    return to_image(x, image_shape[2])
+    return to_image(x)
 
 
 def downsampling_features(x: keras.KerasTensor, image_size: int, width: int = 64,

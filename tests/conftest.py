@@ -10,16 +10,13 @@ os.environ.setdefault("GANZOO_OFFLINE", "1")
 import pytest  # noqa: E402
 
 from ganzoo.registry import Registry, default_registry  # noqa: E402
-
-
-def architecture_names() -> list[str]:
-    """Every registered architecture: registering one puts it through the whole suite."""
-    return sorted(default_registry().architectures())
+from ganzoo.testing import architectures_to_check  # noqa: E402
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Every registered architecture: registering one puts it through the whole suite.
     if "architecture" in metafunc.fixturenames:
-        metafunc.parametrize("architecture", architecture_names())
+        metafunc.parametrize("architecture", architectures_to_check())
 
 
 @pytest.fixture

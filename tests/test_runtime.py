@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import keras
 import numpy as np

@@ -28,7 +28,7 @@ def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) 
     for units in GENERATOR_UNITS:
         x = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(units)(x))
     x = layers.Reshape(image_shape)(layers.Dense(math.prod(image_shape))(x))
-    return keras.Model(z, to_image(x, image_shape[2]), name="mlp_gan_generator")
+    return keras.Model(z, to_image(x), name="mlp_gan_generator")
 
 
 def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Model:

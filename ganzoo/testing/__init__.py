@@ -28,7 +28,8 @@ from ganzoo.errors import GanzooError
 from ganzoo.plugin import ArchitectureSpec, hookimpl
 from ganzoo.registry import Registry, default_registry
 
-__all__ = ["ArchitectureReport", "ContractError", "check_architecture", "registry_with"]
+__all__ = ["ArchitectureReport", "ContractError", "architectures_to_check", "check_architecture",
+           "registry_with"]
 
 
 class ContractError(AssertionError):

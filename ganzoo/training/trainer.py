@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-
 from ganzoo.errors import GanzooError, RunError, TrainingDivergedError
 from ganzoo.runs import CONFIG, Run, RunConfig, write_atomic
 
