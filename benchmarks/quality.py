@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,9 @@ class Result:
     seed: int
     steps: int
     seconds: float
-    metrics: dict[str, float | None]
+    metrics: dict[str, float | None]  # means over the latent draws
+    errors: dict[str, float] = field(default_factory=dict)  # their standard errors
+    weights: str = "average"  # or "trained": the run's generator without weight averaging
 
 
 # --- the TensorFlow DCGAN tutorial, as published (benchmarks/_reference.py) ---------------------
@@ -100,31 +102,76 @@ def train_ganzoo(arch: str, seed: int, out: Path, budget: float | None,
         signal.signal(signal.SIGINT, previous)
 
 
+class Scorer:
+    """Scores a generator on `draws` independent latent batches (latent seeds 0, 1, ...) with
+    the evaluator `ganzoo eval` uses, and reports each metric's mean and standard error.
+
+    One batch of 898 samples leaves precision and recall about ±0.017 apart from one draw to
+    the next (binomial noise); the mean of 5 draws is good to about ±0.008.
+    """
+
+    def __init__(self, n: int | None, draws: int) -> None:
+        from ganzoo.metrics import Evaluator
+
+        self.draws = draws
+        self.evaluators = {
+            conditional: [Evaluator.for_data("digits", 28, 1, n=n, seed=draw,
+                                             conditional=conditional, progress=draw == 0)
+                          for draw in range(draws)]
+            for conditional in (False, True)}
+        self.evaluator = self.evaluators[False][0]  # for the floor and the feature network
+
+    def __call__(self, generate, num_classes: int = 0) -> tuple[dict, dict]:
+        """`generate(count, seed, labels)` returns uint8 images; a conditional generator
+        (`num_classes` > 0) is asked for every class in turn."""
+        from ganzoo.sampling import grid_labels
+
+        scores = []
+        for draw, evaluator in enumerate(self.evaluators[bool(num_classes)]):
+            labels = grid_labels(evaluator.n, num_classes) if num_classes else None
+            scores.append(vars(evaluator.score(generate(evaluator.n, draw, labels), labels)))
+        means, errors = {}, {}
+        for key, value in scores[0].items():
+            if isinstance(value, float):
+                values = np.array([score[key] for score in scores])
+                means[key] = float(values.mean())
+                errors[key] = (float(values.std(ddof=1) / np.sqrt(len(values)))
+                               if len(values) > 1 else 0.0)
+            else:
+                means[key] = value
+        return means, errors
+
+
 def run(archs: list[str], seeds: list[int], budget: float | None, n: int | None,
-        out: Path, precision: str = "float32") -> tuple[list[Result], object]:
+        out: Path, precision: str = "float32", draws: int = 5) -> tuple[list[Result], object]:
     """Train and score everything; return the results and an evaluator (for the floor and
     the feature network, shared by every score)."""
-    import ganzoo
     from ganzoo.images import to_uint8
-    from ganzoo.metrics import Evaluator
-    from ganzoo.sampling import latents
+    from ganzoo.sampling import generate, latents
 
     import _reference as tutorial
 
     results: list[Result] = []
-    evaluator = Evaluator.for_data("digits", 28, 1, n=n, progress=True)
+    score = Scorer(n, draws)
+    evaluator = score.evaluator
     for seed in seeds:
         dcgan_seconds = None
         for arch in [a for a in archs if a != TUTORIAL]:
             print(f"[quality] training {arch} seed {seed}...", file=sys.stderr, flush=True)
             result = train_ganzoo(arch, seed, out / f"seed{seed}", budget, precision)
-            report = ganzoo.evaluate(result.path, n=n)
-            metrics = vars(report.checkpoints[-1].metrics)
-            results.append(Result(arch, seed, result.step, result.seconds, metrics))
+            config = result.run.config
+            for weights in ("average", "trained"):
+                generator = result.run.load_generator(averaged=weights == "average")
+                metrics, errors = score(
+                    lambda count, draw, labels: generate(generator, count, config.latent_dim,
+                                                         draw, labels),
+                    config.num_classes)
+                results.append(Result(arch, seed, result.step, result.seconds, metrics, errors,
+                                      weights))
+                print(f"[quality] {arch} seed {seed} ({weights} weights): step {result.step} "
+                      f"in {result.seconds:.0f} s, {metrics}", file=sys.stderr, flush=True)
             if arch == "dcgan":
                 dcgan_seconds = result.seconds
-            print(f"[quality] {arch} seed {seed}: step {result.step} in {result.seconds:.0f} s, "
-                  f"{metrics}", file=sys.stderr, flush=True)
         if TUTORIAL in archs:
             seconds = dcgan_seconds or budget
             if seconds is None:
@@ -133,11 +180,15 @@ def run(archs: list[str], seeds: list[int], budget: float | None, n: int | None,
             print(f"[quality] training {TUTORIAL} seed {seed} for {seconds:.0f} s...",
                   file=sys.stderr, flush=True)
             generator, steps, took = train_tutorial(evaluator.sample.images, seconds, seed)
-            z = latents(evaluator.n, tutorial.NOISE_DIM, seed=0)
-            images = np.concatenate([np.asarray(generator(z[i:i + 256], training=False))
-                                     for i in range(0, evaluator.n, 256)])
-            metrics = vars(evaluator.score(to_uint8(images)))
-            results.append(Result(TUTORIAL, seed, steps, took, metrics))
+
+            def tutorial_images(count, draw, labels, generator=generator):
+                z = latents(count, tutorial.NOISE_DIM, seed=draw)
+                return to_uint8(np.concatenate([np.asarray(generator(z[i:i + 256],
+                                                                     training=False))
+                                                for i in range(0, count, 256)]))
+
+            metrics, errors = score(tutorial_images)
+            results.append(Result(TUTORIAL, seed, steps, took, metrics, errors, "trained"))
             print(f"[quality] {TUTORIAL} seed {seed}: {steps} steps in {took:.0f} s, "
                   f"{metrics}", file=sys.stderr, flush=True)
     return results, evaluator
@@ -152,17 +203,24 @@ def _summary(values: list[float], fmt: str) -> str:
     return f"{fmt.format(mean)} ± {fmt.format((max(values) - min(values)) / 2)}"
 
 
+def _scaled(key: str, value: float) -> float:
+    return value * (1000 if key == "kid" else 1)
+
+
 def table(results: list[Result], archs: list[str], evaluator) -> str:
+    """One row per architecture (the generator users get): the mean over seeds ± half the
+    range."""
     header = ["architecture", "steps", "seconds"] + [name for name, _, _ in METRICS]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for arch in archs:
-        rows = [r for r in results if r.arch == arch]
+        rows = [r for r in results if r.arch == arch and r.weights != "trained"
+                or r.arch == arch == TUTORIAL]
         if not rows:
             continue
         cells = [f"`{arch}`", _summary([r.steps for r in rows], "{:.0f}"),
                  _summary([r.seconds for r in rows], "{:.0f}")]
         for _, key, fmt in METRICS:
-            values = [r.metrics[key] * (1000 if key == "kid" else 1) for r in rows
+            values = [_scaled(key, r.metrics[key]) for r in rows
                       if r.metrics.get(key) is not None]
             cells.append(_summary(values, fmt))
         lines.append("| " + " | ".join(cells) + " |")
@@ -172,30 +230,61 @@ def table(results: list[Result], archs: list[str], evaluator) -> str:
     cells = ["real-vs-real floor", "", ""]
     for _, key, fmt in METRICS:
         value = floor.get(key)
-        cells.append("-" if value is None else fmt.format(value * (1000 if key == "kid" else 1)))
+        cells.append("-" if value is None else fmt.format(_scaled(key, value)))
     lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def per_seed_table(results: list[Result]) -> str:
-    """Every run's own figures, so 'for both seeds' can be read off directly."""
-    rows = ["| architecture | seed | steps | seconds | " + " | ".join(h for h, _, _ in METRICS)
-            + " |", "|---|---|---|---|" + "---|" * len(METRICS)]
-    for result in results:
-        cells = ["-" if result.metrics.get(key) is None else
-                 fmt.format(result.metrics[key] * (1000 if key == "kid" else 1))
-                 for _, key, fmt in METRICS]
-        rows.append(f"| `{result.arch}` | {result.seed} | {result.steps} | "
+def per_run_table(results: list[Result]) -> str:
+    """Every run's own figures, for the weight average and the trained weights, each the mean
+    over the latent draws ± its standard error."""
+    rows = ["| architecture | weights | seed | steps | seconds | "
+            + " | ".join(h for h, _, _ in METRICS) + " |",
+            "|---|---|---|---|---|" + "---|" * len(METRICS)]
+    for result in sorted(results, key=lambda r: (r.seed, r.arch == TUTORIAL)):
+        cells = []
+        for _, key, fmt in METRICS:
+            value = result.metrics.get(key)
+            if value is None:
+                cells.append("-")
+                continue
+            error = result.errors.get(key)
+            cells.append(fmt.format(_scaled(key, value)) + (
+                f" ± {fmt.format(_scaled(key, error))}" if error else ""))
+        rows.append(f"| `{result.arch}` | {result.weights} | {result.seed} | {result.steps} | "
                     f"{result.seconds:.0f} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
-def section(results, archs, seeds, budget, evaluator, command: str, precision: str) -> str:
+def against_tutorial(results: list[Result]) -> list[str]:
+    """Per seed: on which metrics ganzoo's dcgan (its weight average) beats the tutorial."""
+    better = {"fid": "lower", "kid": "lower", "precision": "higher", "recall": "higher"}
+    names = {"fid": "FID", "kid": "KID", "precision": "precision", "recall": "recall"}
+    lines = []
+    for seed in sorted({r.seed for r in results}):
+        ours = [r for r in results if r.seed == seed and r.arch == "dcgan"
+                and r.weights == "average"]
+        theirs = [r for r in results if r.seed == seed and r.arch == TUTORIAL]
+        if not ours or not theirs:
+            continue
+        wins, losses = [], []
+        for key, direction in better.items():
+            a, b = ours[0].metrics[key], theirs[0].metrics[key]
+            (wins if (a < b if direction == "lower" else a > b) else losses).append(
+                f"{names[key]} {_scaled(key, a):.3g} vs {_scaled(key, b):.3g}")
+        lines.append(f"- seed {seed}: dcgan is better on {', '.join(wins) or 'nothing'}"
+                     + (f"; worse on {', '.join(losses)}" if losses else "") + ".")
+    return lines
+
+
+def section(results, archs, seeds, budget, evaluator, command: str, precision: str,
+            draws: int) -> str:
     features = evaluator.feature_info
     budget_text = (f"a wall-time budget of **{budget:g} s** per run (stopped early through the "
                    f"trainer's Ctrl-C path; the default budget is 3000 steps)"
                    if budget is not None else "each architecture's default 3000 steps")
     samples = evaluator.n
+    comparison = against_tutorial(results)
     return "\n".join([
         "## Sample quality",
         "",
@@ -203,21 +292,28 @@ def section(results, archs, seeds, budget, evaluator, command: str, precision: s
         f"Produced by `{command}` ({time.strftime('%Y-%m-%d')}, {os.cpu_count()}-core CPU, "
         f"load average {os.getloadavg()[0]:.2f} at the end). Budget: {budget_text}; ganzoo "
         f"runs in {precision}; `tf-dcgan` trains for the same wall time as ganzoo's `dcgan` "
-        f"with the same seed. Seeds: {', '.join(map(str, seeds))}; figures are the mean "
-        f"± half the range over seeds; every run's own figures follow.",
+        f"with the same seed. Seeds: {', '.join(map(str, seeds))}.",
         "",
-        f"Scored by `ganzoo.evaluate` with {samples} samples against "
-        f"{len(evaluator.real.reference_features)} real reference images, in the feature "
-        f"space of "
-        f"{features.name} (fingerprint `{features.fingerprint[:12]}`, held-out accuracy "
-        f"{100 * features.held_out_accuracy:.1f} %); the floor is {samples} other real digits "
-        f"scored the same way ([metrics](metrics.md)). KID is x1000; class consistency applies "
-        f"to the conditional `cgan` only; its floor is the classifier's held-out accuracy.",
+        f"Each generator is scored {draws} times, on {draws} independent batches of {samples} "
+        f"latents (latent seeds 0 to {draws - 1}), by the evaluator `ganzoo eval` uses: "
+        f"against {len(evaluator.real.reference_features)} real reference images, in the "
+        f"feature space of {features.name} (fingerprint `{features.fingerprint[:12]}`, "
+        f"held-out accuracy {100 * features.held_out_accuracy:.1f} %); a run's figure is the "
+        f"mean of its {draws} scores. The floor is {samples} other real digits scored the same "
+        f"way ([metrics](metrics.md)). KID is x1000; class consistency applies to the "
+        f"conditional `cgan` only; its floor is the classifier's held-out accuracy.",
+        "",
+        "The generator users get (its weight average), mean over seeds ± half the range:",
         "",
         table(results, archs, evaluator),
         "",
-        per_seed_table(results),
+        "Every run, with the weight average and with the trained weights it averages; ± is "
+        f"the standard error of the mean over the {draws} latent draws:",
         "",
+        per_run_table(results),
+        "",
+        *(["ganzoo's default dcgan against the TensorFlow tutorial trained for the same time:",
+           "", *comparison, ""] if comparison else []),
         *(["**These figures come from a short budget and say little about converged "
            "quality;** rerun without `--budget-seconds` for the default budget.", ""]
           if budget is not None else []),
@@ -248,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop each run after this many seconds (default: no limit, the "
                              "architecture's 3000 steps)")
     parser.add_argument("--n", type=int, help="samples per score (default: evaluate's)")
+    parser.add_argument("--draws", type=int, default=5,
+                        help="score each generator on this many latent batches and report "
+                             "the mean (default 5)")
     parser.add_argument("--precision", default="float32",
                         choices=("float32", "mixed_bfloat16", "mixed_float16"),
                         help="precision of the ganzoo runs (the tutorial stays float32)")
@@ -270,9 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ganzoo-quality-") as temporary:
         out = args.runs or Path(temporary)
         results, evaluator = run(args.archs, args.seeds, args.budget_seconds, args.n, out,
-                                 args.precision)
+                                 args.precision, args.draws)
     text = section(results, args.archs, args.seeds, args.budget_seconds, evaluator,
-                   command.strip(), args.precision)
+                   command.strip(), args.precision, args.draws)
     print(text)
     if args.write_docs:
         write_docs(text)

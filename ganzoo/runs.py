@@ -63,6 +63,9 @@ class RunConfig:
     xla: bool = False
     strategy: str = "default"
     eval_every: int | None = None
+    # Decay of the generator weight average kept beside the trained weights; 0 (and runs made
+    # before ganzoo kept one) means none.
+    ema_decay: float = 0.0
     plugin: dict[str, Any] = field(default_factory=dict)
     ganzoo_version: str = ""
 
@@ -209,13 +212,25 @@ class Run:
         return self.architecture(registry).generator(config.image_shape, config.num_classes,
                                                      config.latent_dim)
 
-    def load_generator(self, step: int | str | None = None,
-                       registry: Registry | None = None) -> keras.Model:
+    def load_generator(self, step: int | str | None = None, registry: Registry | None = None,
+                       *, averaged: bool = True) -> keras.Model:
         """Rebuild the generator and restore its weights from a checkpoint (latest by default,
-        ``"best"`` for the best by FID)."""
+        ``"best"`` for the best by FID).
+
+        A run trained with ``ema_decay`` keeps a moving average of the generator's weights
+        beside the trained ones; that average is what samples and exports use, and what this
+        returns unless `averaged` is False.
+        """
         import tensorflow as tf
 
         path = self.checkpoint_path(step)
         generator = self.build_generator(registry)
-        tf.train.Checkpoint(generator=generator).restore(path).expect_partial()
+        name = "generator_average" if averaged and self.config.ema_decay else "generator"
+        try:
+            tf.train.Checkpoint(**{name: generator}).restore(path) \
+                .assert_existing_objects_matched().expect_partial()
+        except AssertionError as error:
+            raise RunError(f"Checkpoint {path!r} of run {str(self.path)!r} has no weights for "
+                           f"the {name.replace('_', ' ')} that {CONFIG} describes; was it "
+                           f"written by another run?") from error
         return generator

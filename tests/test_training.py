@@ -26,8 +26,9 @@ TINY = dict(data="digits", batch_size=8, image_size=28, progress=False)
 
 
 def weights(run: Run, step: int) -> list[np.ndarray]:
-    generator = run.load_generator(step)
-    return [v.numpy() for v in generator.weights]
+    """The trained generator's weights, then those of its moving average."""
+    return [v.numpy() for averaged in (False, True)
+            for v in run.load_generator(step, averaged=averaged).weights]
 
 
 def test_every_architecture_trains_with_finite_losses_and_changing_weights(architecture,

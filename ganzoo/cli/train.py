@@ -6,7 +6,7 @@ NAME = "train"
 
 import argparse
 
-from ganzoo.cli._types import non_negative_int, positive_int
+from ganzoo.cli._types import decay, non_negative_int, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -31,6 +31,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--eval-every", type=positive_int, metavar="STEPS",
                         help="measure FID, KID, precision and recall every STEPS steps and keep "
                              "the checkpoint with the lowest FID as 'best' (see 'ganzoo eval')")
+    parser.add_argument("--ema-decay", type=decay, metavar="DECAY",
+                        help="sample, evaluate and export a moving average of the generator's "
+                             "weights with this decay (default 0.999; 0 turns it off)")
     parser.add_argument("--strict", action="store_true",
                         help="fail on the first unreadable image instead of skipping it")
     parser.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"),
@@ -52,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
         latent_dim=args.latent_dim, seed=args.seed, out=args.out, resume=args.resume,
         sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
         strict=args.strict, progress=not args.quiet, eval_every=args.eval_every,
-        precision=args.precision, xla=args.xla, strategy=args.strategy)
+        precision=args.precision, xla=args.xla, strategy=args.strategy,
+        ema_decay=args.ema_decay)
     if not result.chief:
         print(f"Worker finished at step {result.step}; the chief worker wrote the run directory.")
         return 0

@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from ganzoo.losses import classification_loss, gradient_penalty
 from ganzoo.plugin import LossSpec
+from ganzoo.training.average import GeneratorAverage
 
 
 def with_noise(batches: tf.data.Dataset, latent_dim: int, seed: int,
@@ -46,7 +47,8 @@ class GanStep:
     """The compiled training step for one generator/discriminator pair.
 
     An optimizer wrapped in `keras.optimizers.LossScaleOptimizer` (float16 training) gets its
-    loss scaled and its gradients unscaled; `jit_compile` compiles the step with XLA.
+    loss scaled and its gradients unscaled; `jit_compile` compiles the step with XLA; an
+    `average` is moved towards the new generator weights after each step.
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
@@ -54,7 +56,8 @@ class GanStep:
                  discriminator_optimizer: keras.optimizers.Optimizer, loss: LossSpec,
                  global_batch_size: int, conditional: bool, step: tf.Variable,
                  discriminator_steps: int = 1, strategy: tf.distribute.Strategy | None = None,
-                 auxiliary_classifier: bool = False, jit_compile: bool = False) -> None:
+                 auxiliary_classifier: bool = False, jit_compile: bool = False,
+                 average: GeneratorAverage | None = None) -> None:
         self.generator = generator
         self.discriminator = discriminator
         self.generator_optimizer = generator_optimizer
@@ -65,6 +68,7 @@ class GanStep:
         self.step = step
         self.discriminator_steps = discriminator_steps
         self.auxiliary_classifier = auxiliary_classifier
+        self.average = average
         self.strategy = strategy or tf.distribute.get_strategy()
         # XLA cannot compile reading the input iterator, so only the updates are compiled.
         compile_ = (lambda f: tf.function(f, jit_compile=True)) if jit_compile else (lambda f: f)
@@ -84,6 +88,8 @@ class GanStep:
             self.strategy.run(self._discriminator_step, next(iterator))
         d_loss, g_loss = self.strategy.run(self._joint_step, next(iterator))
         self.step.assign_add(1)
+        if self.average is not None:
+            self.average.update(self.step)
         reduce = self.strategy.reduce
         return (reduce(tf.distribute.ReduceOp.SUM, d_loss, axis=None),
                 reduce(tf.distribute.ReduceOp.SUM, g_loss, axis=None))

@@ -49,7 +49,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
           log_every: int | None = None, strict: bool = False, deterministic: bool = True,
           progress: bool = True, registry=None, strategy=None, eval_every: int | None = None,
           eval_features="domain", precision: str | None = None,
-          xla: bool | None = None) -> TrainResult:
+          xla: bool | None = None, ema_decay: float | None = None) -> TrainResult:
     """Train a registered architecture, or continue a run, and return where it was written.
 
     Args:
@@ -73,6 +73,9 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
             mixed-precision policy; float16 gets dynamic loss scaling; logits, losses and the
             generator's output stay float32).
         xla: compile the training step with XLA.
+        ema_decay: decay of the moving average of the generator's weights that samples,
+            evaluation and export use (default 0.999; 0 uses the trained weights as they are).
+            Fixed for a run: it cannot change when resuming.
         eval_every: every this many steps (and at the last), measure FID, KID, precision and
             recall (`ganzoo.evaluate`'s defaults) into ``metrics.jsonl`` and TensorBoard, and
             keep the checkpoint with the lowest FID in ``checkpoints/best/`` (``best.json``
@@ -91,8 +94,11 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     from ganzoo.registry import default_registry
     from ganzoo.training import runtime
 
+    from ganzoo.training.average import check_decay
+
     overrides = dict(arch=arch, data=data, batch_size=batch_size, image_size=image_size,
-                     channels=channels, loss=loss, latent_dim=latent_dim)
+                     channels=channels, loss=loss, latent_dim=latent_dim,
+                     ema_decay=ema_decay if ema_decay is None else check_decay(ema_decay))
     settings = {name: value for name, value in dict(
         precision=precision and runtime.check_precision(precision), xla=xla,
         strategy=strategy if strategy is None else runtime.strategy_name(strategy),
@@ -114,7 +120,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         spec = registry.architecture(arch)
         config = _new_config(spec, registry, data or "digits", steps, batch_size, image_size,
                              channels, loss, latent_dim, seed, sample_every, checkpoint_every,
-                             log_every, strict, deterministic)
+                             log_every, strict, deterministic, overrides["ema_decay"])
         for name, value in settings.items():
             setattr(config, name, value)
         run = _create_run_directory(Path(out), config) if chief else None
@@ -143,8 +149,9 @@ def _positive(name: str, value: int | None) -> None:
 
 def _new_config(spec, registry, data, steps, batch_size, image_size, channels, loss, latent_dim,
                 seed, sample_every, checkpoint_every, log_every, strict,
-                deterministic) -> RunConfig:
+                deterministic, ema_decay) -> RunConfig:
     import ganzoo
+    from ganzoo.training.average import DEFAULT_DECAY
 
     for name, value in [("steps", steps), ("batch_size", batch_size), ("latent_dim", latent_dim),
                         ("sample_every", sample_every), ("checkpoint_every", checkpoint_every),
@@ -183,6 +190,7 @@ def _new_config(spec, registry, data, steps, batch_size, image_size, channels, l
         sample_every=sample_every or max(1, steps // SAMPLE_FRAMES),
         checkpoint_every=checkpoint_every or min(500, steps),
         log_every=log_every or min(50, steps), strict=strict, deterministic=deterministic,
+        ema_decay=DEFAULT_DECAY if ema_decay is None else ema_decay,
         plugin={"name": provider.name, "distribution": provider.distribution,
                 "version": provider.version},
         ganzoo_version=ganzoo.__version__,
@@ -259,6 +267,7 @@ class _Loop:
         import tensorflow as tf
 
         from ganzoo.training import runtime
+        from ganzoo.training.average import GeneratorAverage
         from ganzoo.training.step import GanStep, with_noise
 
         self.run_dir, self.config, self.progress = run, run.config, progress
@@ -272,6 +281,10 @@ class _Loop:
                 self.generator = spec.generator(config.image_shape, config.num_classes,
                                                 config.latent_dim)
                 self.discriminator = spec.discriminator(config.image_shape, config.num_classes)
+                # Samples, evaluation and generator.keras come from the weight average.
+                self.sampler = (spec.generator(config.image_shape, config.num_classes,
+                                               config.latent_dim)
+                                if config.ema_decay else self.generator)
             if self.strategy.num_replicas_in_sync > 1:
                 runtime.synchronize_batch_norm(self.generator, self.discriminator)
             g_optimizer = runtime.optimizer(config.precision, config.generator_lr,
@@ -282,20 +295,27 @@ class _Loop:
             g_optimizer.build(self.generator.trainable_variables)
             d_optimizer.build(self.discriminator.trainable_variables)
             self.step_counter = tf.Variable(0, dtype=tf.int64, trainable=False)
+        average = None
+        tracked = {}
+        if config.ema_decay:
+            average = GeneratorAverage(self.generator, self.sampler, config.ema_decay)
+            tracked["generator_average"] = self.sampler
         self.checkpoint = tf.train.Checkpoint(
             generator=self.generator, discriminator=self.discriminator,
             generator_optimizer=g_optimizer, discriminator_optimizer=d_optimizer,
-            step=self.step_counter)
+            step=self.step_counter, **tracked)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(run.checkpoint_dir),
                                                   max_to_keep=CHECKPOINTS_KEPT)
         if self.manager.latest_checkpoint:
             self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+        elif average is not None:
+            average.reset()
         self.start = int(self.step_counter.numpy())
         self.train_step = GanStep(self.generator, self.discriminator, g_optimizer, d_optimizer,
                                   loss_spec, config.batch_size, spec.is_conditional,
                                   self.step_counter, config.discriminator_steps, self.strategy,
                                   auxiliary_classifier=spec.auxiliary_classifier,
-                                  jit_compile=config.xla)
+                                  jit_compile=config.xla, average=average)
         first_batch = self.start * config.discriminator_steps
         batches = with_noise(dataset.batches(config.batch_size, config.seed, skip=first_batch),
                              config.latent_dim, config.seed, first_batch)
@@ -444,7 +464,7 @@ class _Loop:
 
         started = time.perf_counter()
         evaluator, config = self.evaluator, self.config
-        images = generate(self.generator, evaluator.n, config.latent_dim, config.seed,
+        images = generate(self.sampler, evaluator.n, config.latent_dim, config.seed,
                           self.eval_labels)
         metrics = evaluator.score(images, self.eval_labels)
         health = self.health.observe_recall(step, metrics.recall)
@@ -476,7 +496,7 @@ class _Loop:
         from ganzoo.images import grid, save_atomic
         from ganzoo.sampling import generate
 
-        images = generate(self.generator, self.sample_count, self.config.latent_dim,
+        images = generate(self.sampler, self.sample_count, self.config.latent_dim,
                           self.config.seed, self.sample_labels)
         columns = min(self.config.num_classes, 10) if self.config.num_classes else 8
         save_atomic(grid(images, columns=columns),
@@ -486,7 +506,7 @@ class _Loop:
         from ganzoo.images import animate
 
         temporary = self.run_dir.path / ".generator.tmp.keras"
-        self.generator.save(temporary)
+        self.sampler.save(temporary)
         os.replace(temporary, self.run_dir.generator_path)
         animate(sorted(self.run_dir.samples_dir.glob("step-*.png")), self.run_dir.animation_path)
 
