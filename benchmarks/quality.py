@@ -267,13 +267,17 @@ def against_tutorial(results: list[Result]) -> list[str]:
         theirs = [r for r in results if r.seed == seed and r.arch == TUTORIAL]
         if not ours or not theirs:
             continue
-        wins, losses = [], []
+        formats = {key: fmt for _, key, fmt in METRICS}
+        verdicts: dict[str, list[str]] = {"better": [], "equal": [], "worse": []}
         for key, direction in better.items():
-            a, b = ours[0].metrics[key], theirs[0].metrics[key]
-            (wins if (a < b if direction == "lower" else a > b) else losses).append(
-                f"{names[key]} {_scaled(key, a):.3g} vs {_scaled(key, b):.3g}")
-        lines.append(f"- seed {seed}: dcgan is better on {', '.join(wins) or 'nothing'}"
-                     + (f"; worse on {', '.join(losses)}" if losses else "") + ".")
+            a, b = (_scaled(key, r[0].metrics[key]) for r in (ours, theirs))
+            shown = [formats[key].format(value) for value in (a, b)]
+            verdict = ("equal" if shown[0] == shown[1] else
+                       "better" if (a < b if direction == "lower" else a > b) else "worse")
+            verdicts[verdict].append(f"{names[key]} ({shown[0]} against {shown[1]})")
+        lines.append(f"- seed {seed}: dcgan is " + "; ".join(
+            f"{verdict} on {', '.join(items)}" for verdict, items in verdicts.items() if items)
+            + ".")
     return lines
 
 
