@@ -66,7 +66,8 @@ class Defaults:
 
     `discriminator_steps` discriminator updates precede each generator update (5 for WGAN-GP).
     `steps` counts generator updates and is chosen so a default run on the bundled digits takes
-    minutes on a laptop CPU.
+    minutes on a laptop CPU. `ema_decay` is the decay of the generator weight average that
+    samples and exports use (0 for none; see docs/training.md, "Weight averaging").
     """
 
     latent_dim: int = 100
@@ -79,6 +80,7 @@ class Defaults:
     discriminator_steps: int = 1
     steps: int = 2000
     image_size: int = 28
+    ema_decay: float = 0.999
 
     def replace(self, **changes: object) -> Defaults:
         return dataclasses.replace(self, **changes)

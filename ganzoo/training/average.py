@@ -22,8 +22,6 @@ import tensorflow as tf
 
 from ganzoo.errors import GanzooError
 
-DEFAULT_DECAY = 0.999
-
 
 def check_decay(decay: float) -> float:
     if not 0.0 <= decay < 1.0:

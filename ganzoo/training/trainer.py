@@ -74,7 +74,8 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
             generator's output stay float32).
         xla: compile the training step with XLA.
         ema_decay: decay of the moving average of the generator's weights that samples,
-            evaluation and export use (default 0.999; 0 uses the trained weights as they are).
+            evaluation and export use (default: the architecture's, 0.999 for most; 0 uses the
+            trained weights as they are).
             Fixed for a run: it cannot change when resuming.
         eval_every: every this many steps (and at the last), measure FID, KID, precision and
             recall (`ganzoo.evaluate`'s defaults) into ``metrics.jsonl`` and TensorBoard, and
@@ -93,7 +94,6 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     """
     from ganzoo.registry import default_registry
     from ganzoo.training import runtime
-
     from ganzoo.training.average import check_decay
 
     overrides = dict(arch=arch, data=data, batch_size=batch_size, image_size=image_size,
@@ -151,7 +151,7 @@ def _new_config(spec, registry, data, steps, batch_size, image_size, channels, l
                 seed, sample_every, checkpoint_every, log_every, strict,
                 deterministic, ema_decay) -> RunConfig:
     import ganzoo
-    from ganzoo.training.average import DEFAULT_DECAY
+    from ganzoo.training.average import check_decay
 
     for name, value in [("steps", steps), ("batch_size", batch_size), ("latent_dim", latent_dim),
                         ("sample_every", sample_every), ("checkpoint_every", checkpoint_every),
@@ -190,7 +190,7 @@ def _new_config(spec, registry, data, steps, batch_size, image_size, channels, l
         sample_every=sample_every or max(1, steps // SAMPLE_FRAMES),
         checkpoint_every=checkpoint_every or min(500, steps),
         log_every=log_every or min(50, steps), strict=strict, deterministic=deterministic,
-        ema_decay=DEFAULT_DECAY if ema_decay is None else ema_decay,
+        ema_decay=check_decay(defaults.ema_decay if ema_decay is None else ema_decay),
         plugin={"name": provider.name, "distribution": provider.distribution,
                 "version": provider.version},
         ganzoo_version=ganzoo.__version__,
