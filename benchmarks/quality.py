@@ -160,7 +160,8 @@ def run(archs: list[str], seeds: list[int], budget: float | None, n: int | None,
             print(f"[quality] training {arch} seed {seed}...", file=sys.stderr, flush=True)
             result = train_ganzoo(arch, seed, out / f"seed{seed}", budget, precision)
             config = result.run.config
-            for weights in ("average", "trained"):
+            # A run with ema_decay=0 keeps no average: its trained weights are what users get.
+            for weights in ("average", "trained") if config.ema_decay else ("trained",):
                 generator = result.run.load_generator(averaged=weights == "average")
                 metrics, errors = score(
                     lambda count, draw, labels: generate(generator, count, config.latent_dim,
@@ -207,14 +208,20 @@ def _scaled(key: str, value: float) -> float:
     return value * (1000 if key == "kid" else 1)
 
 
+def users_generators(results: list[Result]) -> list[Result]:
+    """Per run, the generator ``ganzoo sample`` draws from: its weight average if it keeps one."""
+    averaged = {(r.arch, r.seed) for r in results if r.weights == "average"}
+    return [r for r in results
+            if r.weights == "average" or (r.arch, r.seed) not in averaged]
+
+
 def table(results: list[Result], archs: list[str], evaluator) -> str:
     """One row per architecture (the generator users get): the mean over seeds ± half the
     range."""
     header = ["architecture", "steps", "seconds"] + [name for name, _, _ in METRICS]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for arch in archs:
-        rows = [r for r in results if r.arch == arch and r.weights != "trained"
-                or r.arch == arch == TUTORIAL]
+        rows = [r for r in users_generators(results) if r.arch == arch]
         if not rows:
             continue
         cells = [f"`{arch}`", _summary([r.steps for r in rows], "{:.0f}"),
@@ -257,13 +264,13 @@ def per_run_table(results: list[Result]) -> str:
 
 
 def against_tutorial(results: list[Result]) -> list[str]:
-    """Per seed: on which metrics ganzoo's dcgan (its weight average) beats the tutorial."""
+    """Per seed: on which metrics ganzoo's dcgan (the generator users get) beats the
+    tutorial."""
     better = {"fid": "lower", "kid": "lower", "precision": "higher", "recall": "higher"}
     names = {"fid": "FID", "kid": "KID", "precision": "precision", "recall": "recall"}
     lines = []
     for seed in sorted({r.seed for r in results}):
-        ours = [r for r in results if r.seed == seed and r.arch == "dcgan"
-                and r.weights == "average"]
+        ours = [r for r in users_generators(results) if r.seed == seed and r.arch == "dcgan"]
         theirs = [r for r in results if r.seed == seed and r.arch == TUTORIAL]
         if not ours or not theirs:
             continue
@@ -307,12 +314,13 @@ def section(results, archs, seeds, budget, evaluator, command: str, precision: s
         f"way ([metrics](metrics.md)). KID is x1000; class consistency applies to the "
         f"conditional `cgan` only; its floor is the classifier's held-out accuracy.",
         "",
-        "The generator users get (its weight average), mean over seeds ± half the range:",
+        "The generator users get (the weight average where the architecture keeps one), mean "
+        "over seeds ± half the range:",
         "",
         table(results, archs, evaluator),
         "",
-        "Every run, with the weight average and with the trained weights it averages; ± is "
-        f"the standard error of the mean over the {draws} latent draws:",
+        "Every run, with its weight average (if it keeps one) and with the trained weights; ± "
+        f"is the standard error of the mean over the {draws} latent draws:",
         "",
         per_run_table(results),
         "",

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 import ganzoo
 from ganzoo.errors import GanzooError, RunError
+from ganzoo.registry import default_registry
 from ganzoo.runs import Run
 from ganzoo.training.average import GeneratorAverage, warmed_up_decay
 
@@ -90,6 +91,14 @@ def test_samples_and_the_saved_generator_come_from_the_average(tmp_path):
     assert np.array_equal(drawn, generate(run.load_generator(), 4, run.config.latent_dim, 1))
     assert not np.array_equal(drawn, generate(run.load_generator(averaged=False), 4,
                                               run.config.latent_dim, 1))
+
+
+def test_the_decay_defaults_to_the_architectures_choice(tmp_path):
+    dcgan = ganzoo.train("dcgan", steps=1, out=tmp_path, **TINY).run
+    mlp_gan = ganzoo.train("mlp-gan", steps=1, out=tmp_path, **TINY).run
+    assert dcgan.config.ema_decay == default_registry().architecture(
+        "dcgan").defaults.ema_decay == 0.999
+    assert mlp_gan.config.ema_decay == 0.0
 
 
 def test_a_decay_of_zero_keeps_no_average_and_samples_the_trained_weights(tmp_path):

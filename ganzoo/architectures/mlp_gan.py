@@ -45,8 +45,10 @@ MLP_GAN = ArchitectureSpec(
     paper=Paper("Generative Adversarial Networks", "https://arxiv.org/abs/1406.2661"),
     build_generator=build_generator,
     build_discriminator=build_discriminator,
+    # No weight average: at 3000 steps this generator still improves fast and an average lags
+    # behind it (decay 0.999 measured FID 31.5 against the trained weights' 19.0; benchmarks).
     defaults=Defaults(latent_dim=100, batch_size=64, loss="nonsaturating", generator_lr=2e-4,
-                      discriminator_lr=2e-4, beta_1=0.5, steps=3000),
+                      discriminator_lr=2e-4, beta_1=0.5, steps=3000, ema_decay=0.0),
 )
 
 
