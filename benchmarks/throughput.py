@@ -365,6 +365,9 @@ def all_rows() -> dict[str, Row]:
             functools.partial(step, TUTORIAL, {"precision": "mixed_bfloat16"})),
         Row("ganzoo-step+xla", VARIANT, "`xla=True`",
             functools.partial(step, TUTORIAL, {"xla": True})),
+        Row("ganzoo-step-average", VARIANT, "`ema_decay=0`: no generator weight average "
+            "(ganzoo's default keeps one, decay 0.999)",
+            functools.partial(step, TUTORIAL, {"ema_decay": 0.0})),
         Row("ganzoo-step+nondeterministic", VARIANT, "`deterministic=False` (ganzoo's default "
             "is True)", functools.partial(step, TUTORIAL, {"deterministic": False})),
         Row("ganzoo-step+threads", VARIANT, "intra-op threads = cores, inter-op threads = 1 "
