@@ -86,6 +86,20 @@ def test_eval_command_prints_the_table_or_json(capsys, dcgan_run):
     assert "step 1" in out and "FID" in out and "real-vs-real floor" in out
 
 
+def test_eval_scores_the_weight_average_unless_asked_for_the_trained_weights(capsys, dcgan_run):
+    averaged = ganzoo.evaluate(dcgan_run.path, n=64)
+    trained = ganzoo.evaluate(dcgan_run.path, n=64, averaged=False)
+    assert (averaged.weights, trained.weights) == ("average", "trained")
+    assert averaged.checkpoints[0].metrics != trained.checkpoints[0].metrics
+    assert "moving average of its weights" in averaged.table()
+    code, out, err = run_cli(capsys, "eval", str(dcgan_run.path), "--n", "64",
+                             "--trained-weights", "--json")
+    assert code == 0, err
+    assert json.loads(out)["weights"] == "trained"
+    assert json.loads(out)["checkpoints"][0]["metrics"]["fid"] == pytest.approx(
+        trained.checkpoints[0].metrics.fid)
+
+
 @pytest.mark.parametrize("options, expected", [
     (dict(n=3), "more than 3 samples"),
     (dict(n=50, kid_subset_size=100), "kid_subset_size=100"),

@@ -34,6 +34,9 @@ def add_parser(subparsers) -> None:
                              "--eval-every) or 'all' (default: latest)")
     parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="seed of the latent vectors and KID's subsets")
+    parser.add_argument("--trained-weights", action="store_true",
+                        help="score the trained generator weights instead of their moving "
+                             "average (what 'ganzoo sample' and export use)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=run)
 
@@ -43,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     report = ganzoo.evaluate(args.run, n=args.n, features=args.features,
                              checkpoint=args.checkpoint, seed=args.seed,
-                             inception_weights=args.inception_weights, progress=True)
+                             inception_weights=args.inception_weights, progress=True,
+                             averaged=not args.trained_weights)
     print(report.to_json() if args.json else report.table())
     return 0

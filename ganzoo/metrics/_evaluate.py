@@ -110,6 +110,8 @@ class EvalReport:
             a generator that drew fresh real images would score with these sample sizes.
         checkpoints: one entry per evaluated checkpoint, oldest first.
         notes: what could not be measured, and why.
+        weights: which generator weights drew the samples: ``"average"`` (the moving average
+            the run keeps, what ``ganzoo sample`` uses) or ``"trained"``.
     """
 
     run: str
@@ -122,6 +124,7 @@ class EvalReport:
     floor: Metrics
     checkpoints: tuple[CheckpointScore, ...]
     notes: tuple[str, ...] = ()
+    weights: str = "trained"
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -134,7 +137,10 @@ class EvalReport:
         the floor last."""
         height, width, channels = self.image_shape
         samples = sorted({c.metrics.samples for c in self.checkpoints})
-        lines = [f"{self.run}: {self.arch} on {self.data} ({height}x{width}x{channels})",
+        generator = ("the moving average of its weights" if self.weights == "average"
+                     else "its trained weights")
+        lines = [f"{self.run}: {self.arch} on {self.data} ({height}x{width}x{channels}), "
+                 f"sampled with {generator}",
                  f"features: {self.features.describe()}"]
         if self.classifier is not None and self.classifier.fingerprint != \
                 self.features.fingerprint:
@@ -370,7 +376,7 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
              kid_subset_size: int | None = None, kid_subsets: int = 100,
              inception_weights: str | os.PathLike | None = None,
              classifier_epochs: int | None = None, cache: str | os.PathLike | None = None,
-             registry=None, progress: bool = False) -> EvalReport:
+             registry=None, progress: bool = False, averaged: bool = True) -> EvalReport:
     """Measure a run's sample quality: FID, KID, precision, recall, memorisation, the
     inception-style score and (conditional runs) class consistency, beside the real-vs-real
     floor.
@@ -392,6 +398,8 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
             accuracy docs/metrics.md reports; fewer make a different, weaker network).
         cache: where feature networks and reference features are cached.
         progress: print what is being computed to stderr.
+        averaged: score the moving average of the generator's weights, if the run keeps one
+            (what ``ganzoo sample`` and export use); False scores the trained weights.
 
     Returns:
         An `EvalReport`; ``report.table()`` formats it, ``report.to_json()`` serializes it.
@@ -426,7 +434,7 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
         pass
     scores = []
     for step, selector in chosen:
-        generator = opened.load_generator(selector, registry)
+        generator = opened.load_generator(selector, registry, averaged=averaged)
         images = generate(generator, evaluator.n, config.latent_dim, seed, labels)
         scores.append(CheckpointScore(step, evaluator.score(images, labels),
                                       best=step == best_step))
@@ -435,4 +443,5 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
         image_shape=tuple(config.image_shape), features=evaluator.feature_info,
         classifier=evaluator.classifier_info,
         reference_samples=len(evaluator.real.reference_features), floor=evaluator.floor,
-        checkpoints=tuple(scores), notes=tuple(evaluator.notes))
+        checkpoints=tuple(scores), notes=tuple(evaluator.notes),
+        weights="average" if averaged and config.ema_decay else "trained")
