@@ -52,6 +52,31 @@ def test_each_update_moves_every_weight_and_batch_norm_statistic_by_one_minus_th
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
+class Counter(keras.layers.Layer):
+    """A layer with integer state, like a seed or a step count."""
+
+    def build(self, input_shape):
+        self.count = self.add_weight(shape=(), dtype="int32", initializer="zeros",
+                                     trainable=False)
+
+    def call(self, inputs):
+        return inputs
+
+
+def test_integer_state_is_copied_not_averaged():
+    def model():
+        inputs = keras.Input((3,))
+        return keras.Model(inputs, Counter()(keras.layers.Dense(2)(inputs)))
+
+    generator, average = model(), model()
+    averaging = GeneratorAverage(generator, average, decay=0.999)
+    generator.layers[-1].count.assign(7)
+    averaging.update(tf.constant(1000, tf.int64))
+    assert int(average.layers[-1].count.numpy()) == 7
+    kernel, trained = average.layers[1].kernel.numpy(), generator.layers[1].kernel.numpy()
+    assert not np.array_equal(kernel, trained)  # floats move only part of the way
+
+
 def test_two_generators_with_different_weights_cannot_be_averaged():
     other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(5)])
     with pytest.raises(GanzooError, match="different weights"):
