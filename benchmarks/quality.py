@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shlex
 import signal
 import sys
@@ -35,12 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from _markdown import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
 GANZOO_ARCHS = ("mlp-gan", "dcgan", "cgan")
 TUTORIAL = "tf-dcgan"
-START, END = "<!-- quality.py:start -->", "<!-- quality.py:end -->"
+TITLE, START, END = "Sample quality", "<!-- quality.py:start -->", "<!-- quality.py:end -->"
 METRICS = (("FID ↓", "fid", "{:.2f}"), ("KID x1000 ↓", "kid", "{:.1f}"),
            ("precision ↑", "precision", "{:.3f}"), ("recall ↑", "recall", "{:.3f}"),
            ("memorisation ↓", "memorisation", "{:.3f}"),
@@ -302,9 +302,6 @@ def section(results, archs, seeds, budget, evaluator, command: str, precision: s
     samples = evaluator.n
     comparison = against_tutorial(results)
     return "\n".join([
-        "## Sample quality",
-        "",
-        START,
         f"Produced by `{command}` ({time.strftime('%Y-%m-%d')}, {os.cpu_count()}-core CPU, "
         f"load average {os.getloadavg()[0]:.2f} at the end). Budget: {budget_text}; ganzoo "
         f"runs in {precision}; `tf-dcgan` trains for the same wall time as ganzoo's `dcgan` "
@@ -334,22 +331,7 @@ def section(results, archs, seeds, budget, evaluator, command: str, precision: s
         *(["**These figures come from a short budget and say little about converged "
            "quality;** rerun without `--budget-seconds` for the default budget.", ""]
           if budget is not None else []),
-        END,
     ])
-
-
-def write_docs(text: str) -> None:
-    """Replace this script's section of docs/benchmarks.md, or append it; leave the rest."""
-    current = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"## Sample quality\s*\n\s*" + re.escape(START) + r".*?" + re.escape(END),
-                         re.S)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    temporary = DOCS.with_name(f".{DOCS.name}.tmp")
-    temporary.write_text(updated, encoding="utf-8")
-    os.replace(temporary, DOCS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -391,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
                    command.strip(), args.precision, args.draws)
     print(text)
     if args.write_docs:
-        write_docs(text)
+        replace_section(DOCS, TITLE, START, END, text)
         print(f"Wrote the 'Sample quality' section of {DOCS}", file=sys.stderr)
     return 0
 

@@ -38,6 +38,8 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
+from _markdown import replace_section
+
 SEED = 0
 COMPARISON, VARIANT, ARCHITECTURE, INPUT = "comparison", "variant", "architecture", "input"
 BUILT_IN_ARCHITECTURES = ("mlp-gan", "dcgan", "cgan", "sngan", "lsgan", "acgan")
@@ -756,23 +758,6 @@ def section(key: str, body: str) -> str:
     return f"## {title}\n\n{start}\n{body}\n{end}"
 
 
-def write_markdown(path: Path, sections: dict[str, str]) -> None:
-    """Replace this script's sections of `path`, or append them; leave the rest of the file."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    for key, body in sections.items():
-        title, start, end = SECTIONS[key]
-        pattern = re.compile(rf"## {re.escape(title)}\s*\n\s*{re.escape(start)}.*?"
-                             rf"{re.escape(end)}", re.S)
-        new = section(key, body)
-        if pattern.search(text):
-            text = pattern.sub(lambda _: new, text)
-        else:
-            text = text.rstrip("\n") + "\n\n" + new + "\n"
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0,
@@ -836,7 +821,8 @@ def main(argv: list[str] | None = None) -> int:
     for o in failures:
         print(f"\n{o.row.name} failed:\n  " + "\n  ".join(o.failures), file=sys.stderr)
     if args.markdown:
-        write_markdown(args.markdown, sections)
+        for key, body in sections.items():
+            replace_section(args.markdown, *SECTIONS[key], body)
         print(f"\nWrote {', '.join(repr(SECTIONS[k][0]) for k in sections)} in {args.markdown}",
               file=sys.stderr)
     return 1 if failures else 0
