@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from ganzoo.plugin import (ArchitectureSpec, CommandSpec, DatasetSpec,
+    from ganzoo.plugin import (ArchitectureSpec, CallbackSpec, CommandSpec, DatasetSpec,
                                ExportFormatSpec, LossSpec)
 
 PROJECT = "ganzoo"
@@ -69,4 +69,15 @@ def ganzoo_export_formats() -> list[ExportFormatSpec]:
     own runtime and reads back its metadata; ganzoo validates the options against it, checks
     the file's images against the Keras generator (max difference 1e-4) and times it, exactly as
     for the built-in formats. Built-in formats cannot be replaced.
+    """
+
+
+@hookspec
+def ganzoo_callbacks() -> list[CallbackSpec]:
+    """Return callbacks to run alongside every training run.
+
+    A `CallbackSpec` names the callback and creates a `ganzoo.plugin.Callback` for each
+    training session (or None to skip that session). ganzoo's own logging, TensorBoard, sample
+    grids, checkpoints, evaluation, health warnings and progress bar arrive through this hook;
+    a plugin adds, say, experiment tracking. See docs/plugins.md.
     """

@@ -16,6 +16,12 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.clip(np.rint((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
+def grid_columns(num_classes: int, label: int | None = None) -> int | None:
+    """Columns of a grid: one per class (at most 10) when a conditional grid shows every class
+    in turn, else None (as square as the count allows)."""
+    return min(num_classes, 10) if num_classes and label is None else None
+
+
 def grid(images: np.ndarray, columns: int | None = None, padding: int = 2,
          min_width: int = 256) -> Image.Image:
     """Tile uint8 NHWC images into one picture, upscaled (nearest) to at least `min_width` px."""

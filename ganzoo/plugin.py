@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ArchitectureSpec",
     "ArrayData",
+    "Callback",
+    "CallbackSpec",
     "CommandSpec",
     "ExportFormatSpec",
     "DatasetSpec",
@@ -258,6 +260,66 @@ class ExportFormatSpec:
     read_metadata: Callable[[Path], dict | None]
     summary: str = ""
     fixed_batch: int | None = None
+
+
+class Callback:
+    """Something that runs alongside training, called at fixed points of the loop.
+
+    Subclass it and override the methods you need (the Keras callback conventions, with the
+    training session in place of the model). Every method gets the `TrainingSession`
+    (``ganzoo.training.TrainingSession``): its run directory (``session.run.path``), the
+    `RunConfig` (``session.config``), the networks (``session.generator``,
+    ``session.discriminator``, ``session.sampler``: the weight average samples come from),
+    ``session.step``, ``session.save_checkpoint()``, ``session.log(record)``,
+    ``session.request_stop()``, ``session.paused()`` and ``session.status``.
+
+    Events, in the order a session meets them:
+
+    - `on_train_begin`: after the networks, optimizers and data are set up and the last
+      checkpoint restored (``session.start_step``), before the first step.
+    - `on_step_begin` / `on_step_end`: around each training step; `logs` holds that step's
+      ``d_loss`` and ``g_loss`` (floats).
+    - `on_log`: a record that goes to ``metrics.jsonl`` (loss means every ``log_every`` steps,
+      evaluation results); callbacks see it in turn and may add keys before it is written.
+    - `on_checkpoint`: a checkpoint of `step` was written at `path`.
+    - `on_train_end`: always, last; `logs` holds ``step``, ``interrupted`` (a stop was asked
+      for) and ``error`` (the exception ending the session, or None).
+    """
+
+    def on_train_begin(self, session) -> None:
+        """The session is set up; no step has run yet."""
+
+    def on_step_begin(self, session, step: int) -> None:
+        """Step number `step` (counting from 1 over the whole run) is about to run."""
+
+    def on_step_end(self, session, step: int, logs: dict) -> None:
+        """Step `step` ran; `logs` has its ``d_loss`` and ``g_loss``."""
+
+    def on_log(self, session, step: int, record: dict) -> None:
+        """`record` (with its ``step``) is on its way to ``metrics.jsonl``."""
+
+    def on_checkpoint(self, session, step: int, path: str) -> None:
+        """A checkpoint of `step` was written; `path` is its prefix."""
+
+    def on_train_end(self, session, logs: dict) -> None:
+        """The session ends (normally, by a stop request, or by the exception in ``error``)."""
+
+
+@dataclass(frozen=True)
+class CallbackSpec:
+    """A callback a plugin adds to every training run (``ganzoo_callbacks``).
+
+    `create(session)` returns a `Callback` for the session about to train, or None to sit
+    this run out (ganzoo's evaluation callback does when ``--eval-every`` is not given). It
+    runs before the first step, so one-time costs belong there.
+    Callbacks meet every event in `order`, lowest first; ganzoo's own use 10 to 90, so a
+    plugin's default of 100 sees each log record complete, after the built-ins added to it.
+    """
+
+    name: str
+    summary: str
+    create: Callable[[object], Callback | None]
+    order: int = 100
 
 
 def upsampling_plan(image_size: int, smallest: int = 4) -> tuple[int, int]:

@@ -25,13 +25,14 @@ import pluggy
 
 from ganzoo import hookspecs
 from ganzoo.errors import DuplicateNameError, PluginError, UnknownNameError
-from ganzoo.plugin import (ArchitectureSpec, CommandSpec, DatasetSpec, ExportFormatSpec,
-                           LossSpec)
+from ganzoo.plugin import (ArchitectureSpec, CallbackSpec, CommandSpec, DatasetSpec,
+                           ExportFormatSpec, LossSpec)
 
 ENTRY_POINT_GROUP = "ganzoo"
 CORE_DISTRIBUTION = "ganzoo"
 
-T = TypeVar("T", ArchitectureSpec, LossSpec, DatasetSpec, CommandSpec, ExportFormatSpec)
+T = TypeVar("T", ArchitectureSpec, LossSpec, DatasetSpec, CommandSpec, ExportFormatSpec,
+            CallbackSpec)
 
 # hook name -> (spec type, noun used in messages)
 _KINDS: dict[str, tuple[type, str]] = {
@@ -40,6 +41,7 @@ _KINDS: dict[str, tuple[type, str]] = {
     "ganzoo_datasets": (DatasetSpec, "dataset"),
     "ganzoo_cli_commands": (CommandSpec, "command"),
     "ganzoo_export_formats": (ExportFormatSpec, "export format"),
+    "ganzoo_callbacks": (CallbackSpec, "callback"),
 }
 
 
@@ -150,6 +152,9 @@ class Registry:
 
     def export_formats(self) -> dict[str, Provided[ExportFormatSpec]]:
         return self._items("ganzoo_export_formats")
+
+    def callbacks(self) -> dict[str, Provided[CallbackSpec]]:
+        return self._items("ganzoo_callbacks")
 
     def conflicts(self, hook: str = "ganzoo_architectures") -> dict[str, list[PluginInfo]]:
         """Names that more than one plugin provides, with every provider."""

@@ -33,41 +33,62 @@ CONFIG = "config.json"
 BEST = "best.json"
 
 
+FIXED = "fixed"
+"""A setting that shapes what a run learns: a resume that gives another value is refused."""
+MAY_CHANGE = "may change"
+"""A setting of how or how long a run computes: a resume may give a new value, which
+``config.json`` then records as the latest used."""
+RECORDED = "recorded"
+"""Written by ganzoo (from the data, the architecture or the plugins), never given by the user."""
+
+
+def _setting(resume: str, default: Any = dataclasses.MISSING, *, factory: Any = None):
+    if factory is not None:
+        return field(default_factory=factory, metadata={"resume": resume})
+    return field(default=default, metadata={"resume": resume})
+
+
 @dataclass
 class RunConfig:
-    """Everything a run was trained with; written once, read by resume, sample and export."""
+    """Everything a run was trained with; written once, read by resume, sample and export.
 
-    arch: str
-    data: str
-    image_size: int
-    channels: int
-    num_classes: int
-    latent_dim: int
-    batch_size: int
-    loss: str
-    generator_lr: float
-    discriminator_lr: float
-    beta_1: float
-    beta_2: float
-    discriminator_steps: int
-    steps: int
-    seed: int
-    sample_every: int
-    checkpoint_every: int
-    log_every: int
-    class_names: list[str] = field(default_factory=list)
-    strict: bool = False
-    deterministic: bool = True
-    # How the run computes; a resume may change these (ganzoo.training.runtime).
-    precision: str = "float32"
-    xla: bool = False
-    strategy: str = "default"
-    eval_every: int | None = None
+    Each field says what a resume may do with it (`resume_policy`): `FIXED`, `MAY_CHANGE` or
+    `RECORDED`. docs/training.md's resume table is tested against it.
+    """
+
+    arch: str = _setting(FIXED)
+    data: str = _setting(FIXED)
+    image_size: int = _setting(FIXED)
+    channels: int = _setting(FIXED)
+    num_classes: int = _setting(RECORDED)
+    latent_dim: int = _setting(FIXED)
+    batch_size: int = _setting(FIXED)
+    loss: str = _setting(FIXED)
+    generator_lr: float = _setting(RECORDED)
+    discriminator_lr: float = _setting(RECORDED)
+    beta_1: float = _setting(RECORDED)
+    beta_2: float = _setting(RECORDED)
+    discriminator_steps: int = _setting(RECORDED)
+    steps: int = _setting(MAY_CHANGE)
+    seed: int = _setting(FIXED)
+    sample_every: int = _setting(MAY_CHANGE)
+    checkpoint_every: int = _setting(MAY_CHANGE)
+    log_every: int = _setting(MAY_CHANGE)
+    class_names: list[str] = _setting(RECORDED, factory=list)
+    strict: bool = _setting(FIXED, False)
+    deterministic: bool = _setting(FIXED, True)
+    # How the run computes (ganzoo.training.runtime) and how often it is measured.
+    precision: str = _setting(MAY_CHANGE, "float32")
+    xla: bool = _setting(MAY_CHANGE, False)
+    strategy: str = _setting(MAY_CHANGE, "default")
+    eval_every: int | None = _setting(MAY_CHANGE, None)
     # Decay of the generator weight average kept beside the trained weights; 0 (and runs made
     # before ganzoo kept one) means none.
-    ema_decay: float = 0.0
-    plugin: dict[str, Any] = field(default_factory=dict)
-    ganzoo_version: str = ""
+    ema_decay: float = _setting(FIXED, 0.0)
+    plugin: dict[str, Any] = _setting(RECORDED, factory=dict)
+    ganzoo_version: str = _setting(RECORDED, "")
+    # sha256 of the training images and labels as loaded; "" for runs made before it existed.
+    data_fingerprint: str = _setting(RECORDED, "")
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -80,6 +101,17 @@ class RunConfig:
     def from_dict(cls, values: dict[str, Any]) -> RunConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def resume_policy(name: str) -> str:
+    """What a resume may do with the `RunConfig` field `name`: `FIXED`, `MAY_CHANGE` or
+    `RECORDED`."""
+    return next(f.metadata["resume"] for f in dataclasses.fields(RunConfig) if f.name == name)
+
+
+def resume_policies() -> dict[str, str]:
+    """`resume_policy` of every `RunConfig` field, in field order."""
+    return {f.name: f.metadata["resume"] for f in dataclasses.fields(RunConfig)}
 
 
 def write_atomic(path: Path, text: str) -> None:

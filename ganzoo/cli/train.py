@@ -7,6 +7,7 @@ NAME = "train"
 import argparse
 
 from ganzoo.cli._types import decay, non_negative_int, positive_int
+from ganzoo.training.runtime import PRECISIONS, STRATEGIES
 
 
 def add_parser(subparsers) -> None:
@@ -24,23 +25,27 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--channels", type=int, choices=(1, 3))
     parser.add_argument("--loss", help="adversarial loss (default: the architecture's)")
     parser.add_argument("--latent-dim", type=positive_int)
-    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--seed", type=non_negative_int,
+                        help="seeds weights, data order and latents (default 0)")
     parser.add_argument("--out", default="runs", help="folder for run directories (default: runs)")
     parser.add_argument("--sample-every", type=positive_int, metavar="STEPS")
     parser.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS")
+    parser.add_argument("--log-every", type=positive_int, metavar="STEPS",
+                        help="interval of metrics.jsonl lines (default 50)")
     parser.add_argument("--eval-every", type=positive_int, metavar="STEPS",
                         help="measure FID, KID, precision and recall every STEPS steps and keep "
                              "the checkpoint with the lowest FID as 'best' (see 'ganzoo eval')")
     parser.add_argument("--ema-decay", type=decay, metavar="DECAY",
                         help="sample, evaluate and export a moving average of the generator's "
-                             "weights with this decay (default 0.999; 0 turns it off)")
-    parser.add_argument("--strict", action="store_true",
+                             "weights with this decay (default: the architecture's; 0 turns "
+                             "it off)")
+    parser.add_argument("--strict", action="store_true", default=None,
                         help="fail on the first unreadable image instead of skipping it")
-    parser.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"),
+    parser.add_argument("--precision", choices=PRECISIONS,
                         help="numeric precision of the networks' computation (default float32)")
     parser.add_argument("--xla", action=argparse.BooleanOptionalAction, default=None,
                         help="compile the training step with XLA")
-    parser.add_argument("--strategy", choices=("default", "mirrored", "multi-worker"),
+    parser.add_argument("--strategy", choices=STRATEGIES,
                         help="one device (default), all local GPUs, or the machines in TF_CONFIG")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run)
@@ -54,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         image_size=args.image_size, channels=args.channels, loss=args.loss,
         latent_dim=args.latent_dim, seed=args.seed, out=args.out, resume=args.resume,
         sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
+        log_every=args.log_every,
         strict=args.strict, progress=not args.quiet, eval_every=args.eval_every,
         precision=args.precision, xla=args.xla, strategy=args.strategy,
         ema_decay=args.ema_decay)

@@ -11,6 +11,7 @@ training stream reads, decodes and resizes each image when its batch is built.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
 from collections.abc import Iterator
@@ -52,6 +53,7 @@ class FolderDataset(ImageDataset):
                          len(class_names), class_names)
         self._paths = tf.constant(paths)
         self._labels = tf.constant(labels, tf.int32)
+        self.fingerprint = _files_fingerprint(folder, paths, labels, class_names)
 
     def _batches_from_indices(self, indices: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:
         paths, labels = self._paths, self._labels
@@ -66,6 +68,18 @@ class FolderDataset(ImageDataset):
 
         return (indices.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
                 .batch(batch_size, drop_remainder=True))
+
+
+def _files_fingerprint(folder: str, paths: list[str], labels: list[int],
+                       class_names: tuple[str, ...]) -> str:
+    """sha256 over each used file's path below `folder`, label and bytes (reading them costs
+    about as much as the up-front decoding check already did)."""
+    digest = hashlib.sha256(repr(list(class_names)).encode())
+    for path, label in zip(paths, labels):
+        digest.update(f"{os.path.relpath(path, folder)}\0{label}\0".encode())
+        with open(path, "rb") as handle:
+            digest.update(hashlib.sha256(handle.read()).digest())
+    return digest.hexdigest()
 
 
 def _discover(folder: str) -> tuple[list[str], list[int], tuple[str, ...]]:

@@ -31,7 +31,12 @@ class ImageDataset:
         num_examples: how many images one epoch visits.
         num_classes: the number of labels, 0 when the data has none.
         class_names: a name per label, or ``()`` when the source does not name them.
+        fingerprint: sha256 (hex) of the data as the source holds it (the image bytes and
+            labels), so a run can name its data without a path of the training machine and
+            tell when the data changed under it.
     """
+
+    fingerprint: str = ""
 
     def __init__(self, source: str, image_shape: tuple[int, int, int], num_examples: int,
                  num_classes: int, class_names: tuple[str, ...]) -> None:
@@ -84,6 +89,7 @@ class InMemoryDataset(ImageDataset):
     def __init__(self, source: str, data: ArrayData, image_size: int,
                  channels: int | None = None) -> None:
         images, labels = _checked_arrays(source, data)
+        self.fingerprint = array_fingerprint(images, labels, data.class_names)
         channels = channels or min(images.shape[-1], 3)
         num_classes = 0 if labels is None else max(len(data.class_names), int(labels.max()) + 1)
         super().__init__(source, (image_size, image_size, channels), len(images), num_classes,
@@ -104,6 +110,18 @@ class InMemoryDataset(ImageDataset):
 
         return (indices.batch(batch_size, drop_remainder=True)
                 .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True))
+
+
+def array_fingerprint(images: np.ndarray, labels: np.ndarray | None,
+                      class_names: tuple[str, ...] = ()) -> str:
+    """sha256 of uint8 images, their labels and class names (shape included)."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{images.shape};{images.dtype};{list(class_names)}".encode())
+    digest.update(np.ascontiguousarray(images).tobytes())
+    if labels is not None:
+        digest.update(np.ascontiguousarray(labels, np.int64).tobytes())
+    return digest.hexdigest()
 
 
 def to_unit_range(images: tf.Tensor) -> tf.Tensor:

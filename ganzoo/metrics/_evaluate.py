@@ -218,7 +218,7 @@ class Evaluator:
                  inception_weights: str | os.PathLike | None = None,
                  classifier_epochs: int | None = None,
                  cache: str | os.PathLike | None = None, strict: bool = False, registry=None,
-                 progress: bool = False,
+                 progress: bool = False, dataset=None,
                  **options: Any) -> Evaluator:
         """An evaluator for images of `data` at `image_size` (and `channels`).
 
@@ -232,9 +232,12 @@ class Evaluator:
                 `DOMAIN_EPOCHS` (a different budget is a different network, with its own
                 fingerprint).
             cache: cache folder (default ``$GANZOO_CACHE`` or ``~/.cache/ganzoo``).
+            dataset: `data` already open as an `ImageDataset` at this size (the trainer's), so
+                it is not read again.
             options: `n`, `k`, `kid_subset_size`, `kid_subsets`, `seed` (see `evaluate`).
         """
-        sample = real_sample(data, image_size, channels, strict=strict, registry=registry)
+        sample = real_sample(data, image_size, channels, strict=strict, registry=registry,
+                             dataset=dataset)
         domain = None
 
         def domain_net() -> FeatureNetwork:

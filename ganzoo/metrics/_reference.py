@@ -52,8 +52,12 @@ class RealSample:
 
 
 def real_sample(source: str, image_size: int, channels: int | None = None, *,
-                strict: bool = False, registry=None, limit: int = MAX_REAL) -> RealSample:
+                strict: bool = False, registry=None, limit: int = MAX_REAL,
+                dataset=None) -> RealSample:
     """Read up to `limit` real images of `source` through ganzoo's data pipeline.
+
+    `dataset`, an `ImageDataset` of `source` already open at this size (the trainer's), is
+    read instead of opening the source again.
 
     Raises:
         DataError: the data is missing or unreadable (as for training).
@@ -61,7 +65,7 @@ def real_sample(source: str, image_size: int, channels: int | None = None, *,
     from ganzoo.data import load_data
     from ganzoo.images import to_uint8
 
-    data = load_data(source, image_size, channels, strict=strict, registry=registry)
+    data = dataset or load_data(source, image_size, channels, strict=strict, registry=registry)
     count = min(data.num_examples, limit)
     batch = min(_READ_BATCH, data.num_examples)
     images, labels = [], []
