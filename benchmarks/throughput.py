@@ -31,8 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import metadata
@@ -178,33 +177,23 @@ def _set_threads(threads: bool) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(1)
 
 
-@contextmanager
-def _replaced(owner: object, name: str, value: object) -> Iterator[None]:
-    original = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, original)
-
-
 def measure_ganzoo_step(arch: str, options: dict, clock: StepClock, workdir: Path,
                         threads: bool = False, data: str | None = None) -> dict:
     """ganzoo's compiled step and data pipeline, exactly as `ganzoo.train` builds them, called
     back to back.
 
     `ganzoo.train(arch, **options)` sets the run up (seed, deterministic ops, networks,
-    optimizers, the input pipeline, the compiled step), then its loop is replaced by a bare one:
-    no progress bar, loss readback, logs, samples or checkpoints. Reusing the trainer's own
-    setup (its internals, on purpose: this is a benchmark, not API) keeps this row the same
-    step as the ``ganzoo-train`` row, whatever the step needs. `data` names one of
+    optimizers, the input pipeline, the compiled step); a callback then calls the session's
+    step back to back from `on_train_begin` and asks the session to stop before the loop
+    starts: no progress bar, loss readback, logs, samples or checkpoints in the windows. The
+    same set-up as the ``ganzoo-train`` row, whatever the step needs. `data` names one of
     `_pipeline.prepare`'s sources to train from instead of the bundled digits.
     """
     if unsupported := _unsupported(options):
         return unsupported
     _set_threads(threads)
     import ganzoo
-    from ganzoo.training import trainer
+    from ganzoo.plugin import Callback
 
     registry = _registry_for(arch)
     if arch not in registry.architectures():
@@ -217,19 +206,19 @@ def measure_ganzoo_step(arch: str, options: dict, clock: StepClock, workdir: Pat
         options = {**options, "data": _pipeline.prepare(data, workdir)}
     config = None
 
-    def bare_loop(loop) -> None:
-        nonlocal config
-        config = loop.config
-        # As the trainer counts: real images, one batch per discriminator update.
-        images_per_step = config.batch_size * config.discriminator_steps
-        while True:
-            loop.train_step(loop.iterator)
-            if not clock.tick(images_per_step):
-                return
+    class BareLoop(Callback):
+        def on_train_begin(self, session) -> None:
+            nonlocal config
+            config = session.config
+            while True:
+                session.train_step()
+                # As the trainer counts: real images, one batch per discriminator update.
+                if not clock.tick(session.images_per_step):
+                    break
+            session.request_stop()
 
-    with _replaced(trainer._Loop, "run", bare_loop):
-        ganzoo.train(arch, registry=registry, out=workdir / "runs", seed=SEED, progress=False,
-                     **options)
+    ganzoo.train(arch, registry=registry, out=workdir / "runs", seed=SEED, progress=False,
+                 callbacks=[BareLoop()], **options)
     return {"batch": config.batch_size, "discriminator_steps": config.discriminator_steps}
 
 
@@ -237,53 +226,47 @@ def measure_ganzoo_train(clock: StepClock, workdir: Path) -> dict:
     """`ganzoo.train` on the tutorial's networks with its default intervals.
 
     The run is the default 2000-step run (progress bar, a log line every 50 steps, a sample
-    grid every 66, a checkpoint every 500), stopped once the windows are complete through the
-    trainer's own Ctrl-C path. The step is wrapped to timestamp it, which also gives the time
-    the loop spends between steps. Log lines, sample grids and checkpoints come too rarely to
-    land in short windows, so each is timed on the finished run's loop and amortised over its
-    interval (trainer internals again, on purpose).
+    grid every 66, a checkpoint every 500), stopped once the windows are complete by a
+    callback's stop request (the path Ctrl-C takes). The callback, last in line, timestamps
+    each step's start and end, which also gives the time the loop spends between steps. Log
+    lines, sample grids and checkpoints come too rarely to land in short windows, so each is
+    timed on the finished session through the public callback interface and amortised over its
+    interval.
     """
-    import signal
-
     import ganzoo
-    from ganzoo.training import trainer
-    from ganzoo.training.step import GanStep
+    from ganzoo.plugin import Callback
+    from ganzoo.training.callbacks import SampleGrids
 
     entries: list[float] = []
-    loops: list = []
-    stop_requested = False
-    step_call, loop_run = GanStep.__call__, trainer._Loop.run
+    sessions: list = []
 
-    def timed_step(self, iterator):
-        nonlocal stop_requested
-        entries.append(time.perf_counter())
-        losses = step_call(self, iterator)
-        config = loops[0].config
-        if not clock.tick(config.batch_size * config.discriminator_steps) and not stop_requested:
-            stop_requested = True
-            signal.raise_signal(signal.SIGINT)  # the trainer finishes this step, saves, returns
-        return losses
+    class Timer(Callback):
+        def on_train_begin(self, session) -> None:
+            sessions.append(session)
 
-    def remembered_run(self):
-        loops.append(self)
-        return loop_run(self)
+        def on_step_begin(self, session, step: int) -> None:
+            entries.append(time.perf_counter())
 
-    with _replaced(GanStep, "__call__", timed_step), \
-            _replaced(trainer._Loop, "run", remembered_run):
-        result = ganzoo.train(TUTORIAL, registry=_registry_for(TUTORIAL), out=workdir / "runs",
-                              seed=SEED)
+        def on_step_end(self, session, step: int, logs: dict) -> None:
+            if not clock.tick(session.images_per_step):
+                session.request_stop()  # the trainer finishes this step, saves, returns
+
+    result = ganzoo.train(TUTORIAL, registry=_registry_for(TUTORIAL), out=workdir / "runs",
+                          seed=SEED, callbacks=[Timer()])
 
     measured = clock.measured()
     steps = [clock.times[i] - entries[i] for i in measured]
     gaps = [entries[i + 1] - clock.times[i] for i in measured if i + 1 < len(entries)]
-    config, loop = result.run.config, loops[0]
+    config, session = result.run.config, sessions[0]
+    grids = next(c for c in session.callbacks if isinstance(c, SampleGrids))
+    record = {"step": result.step, "d_loss": 0.7, "g_loss": 0.7, "images_per_second": 100.0,
+              "seconds": 1.0}
     # metrics.jsonl, first interval ignored; empty unless the run outlived two log intervals.
     logged = _logged_rates(result.run.metrics_path)[1:]
     periodic = {
-        "log line": (_timed(lambda: loop._log(result.step, 0.7, 0.7, 100.0, 1.0)),
-                     config.log_every),
-        "sample grid": (_timed(lambda: loop._save_samples(result.step)), config.sample_every),
-        "checkpoint": (_timed(loop.manager.save), config.checkpoint_every),
+        "log line": (_timed(lambda: session.log(dict(record))), config.log_every),
+        "sample grid": (_timed(lambda: grids.save(session, result.step)), config.sample_every),
+        "checkpoint": (_timed(session.save_checkpoint), config.checkpoint_every),
     }
     return {"batch": config.batch_size,
             "step_seconds": statistics.median(steps) if steps else None,

@@ -29,3 +29,19 @@ def test_the_complete_plugin_in_the_guide_keeps_the_contract(tmp_path):
     registry = registry_with(module)
     report = check_architecture("tiny-gan", registry=registry, export=False, workdir=tmp_path)
     assert report.shapes == ((28, 28, 1),)
+
+
+def test_the_callback_plugin_in_the_guide_writes_its_file_beside_the_run(tmp_path):
+    import csv
+
+    import ganzoo
+
+    source = re.search(r"```python\n(\"\"\"CSV log.*?)```", GUIDE.read_text(), re.DOTALL).group(1)
+    module = types.ModuleType("csv_log")
+    exec(compile(source, "docs/plugins.md", "exec"), module.__dict__)
+    registry = registry_with(module, builtins=True)
+    run = ganzoo.train("mlp-gan", steps=4, log_every=2, batch_size=8, out=tmp_path,
+                       registry=registry, progress=False).run
+    with open(run.path / "metrics.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(row["step"]) for row in rows] == [2, 4]

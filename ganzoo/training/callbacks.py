@@ -124,9 +124,10 @@ class SampleGrids(Callback):
 
     def on_step_end(self, session, step: int, logs: dict) -> None:
         if _due(step, session.config.sample_every, session):
-            self._save(session, step)
+            self.save(session, step)
 
-    def _save(self, session, step: int) -> None:
+    def save(self, session, step: int) -> None:
+        """Write the grid of `step` from the sampler as it is now."""
         from ganzoo.images import grid, save_atomic
 
         save_atomic(grid(session.sample(self.count, self.labels), columns=self.columns),
@@ -139,7 +140,7 @@ class SampleGrids(Callback):
         if logs["error"] is not None:
             return
         if self.last != session.step and session.step > session.start_step:
-            self._save(session, session.step)
+            self.save(session, session.step)
         animate(sorted(session.run.samples_dir.glob("step-*.png")), session.run.animation_path)
 
 
