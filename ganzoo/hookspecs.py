@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from ganzoo.plugin import (ArchitectureSpec, CallbackSpec, CommandSpec, DatasetSpec,
-                               ExportFormatSpec, LossSpec)
+    from ganzoo.plugin import (ArchitectureSpec, AugmentationSpec, CallbackSpec, CommandSpec,
+                               DatasetSpec, ExportFormatSpec, LossSpec)
 
 PROJECT = "ganzoo"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -80,4 +80,15 @@ def ganzoo_callbacks() -> list[CallbackSpec]:
     training session (or None to skip that session). ganzoo's own logging, TensorBoard, sample
     grids, checkpoints, evaluation, health warnings and progress bar arrive through this hook;
     a plugin adds, say, experiment tracking. See docs/plugins.md.
+    """
+
+
+@hookspec
+def ganzoo_augmentations() -> list[AugmentationSpec]:
+    """Return discriminator augmentations (``ganzoo train --augment NAME``).
+
+    An `AugmentationSpec` builds a `ganzoo.plugin.Augmentation`: a differentiable transform
+    applied to every real and generated image before the discriminator, in both updates, fed
+    with uniform random numbers the input pipeline draws per image (exact resume, equal
+    replicas). ganzoo's ``diffaugment`` and ``ada`` arrive through this hook.
     """

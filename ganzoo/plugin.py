@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ArchitectureSpec",
     "ArrayData",
+    "Augmentation",
+    "AugmentationSpec",
     "Callback",
     "CallbackSpec",
     "CommandSpec",
@@ -260,6 +262,53 @@ class ExportFormatSpec:
     read_metadata: Callable[[Path], dict | None]
     summary: str = ""
     fixed_batch: int | None = None
+
+
+class Augmentation:
+    """What the discriminator sees instead of each image: a differentiable transform of every
+    real and every generated image, in the discriminator's and the generator's update alike
+    (so the generator learns the clean distribution; Zhao et al. 2020, Karras et al. 2020).
+
+    Randomness arrives as data: the input pipeline draws `randoms_per_image` uniform numbers
+    in [0, 1) per image from the run's seed and the batch's index, so a run resumes exactly and
+    a batch split across devices is augmented as on one device. An augmentation with state
+    (ADA's probability) keeps it in `variables`, which the checkpoint saves.
+    """
+
+    randoms_per_image: int = 0
+
+    def apply(self, images, randoms):
+        """Augment NHWC float images in [-1, 1]; `randoms` is float32 ``[batch,
+        randoms_per_image]``. Must be differentiable with respect to `images`."""
+        raise NotImplementedError
+
+    @property
+    def variables(self) -> dict:
+        """State to checkpoint, by name (tf.Variables created inside the strategy scope)."""
+        return {}
+
+    def statistics(self, real_logits):
+        """Per-replica sums this augmentation learns from (a float32 vector), or None."""
+        return None
+
+    def update(self, step, statistics, images: int) -> None:
+        """After each training step, in cross-replica context: `statistics` summed over
+        replicas, `images` real images the step read."""
+
+    def logs(self) -> dict[str, float]:
+        """Values to log with the losses (metrics.jsonl, TensorBoard, progress bar)."""
+        return {}
+
+
+@dataclass(frozen=True)
+class AugmentationSpec:
+    """A discriminator augmentation (``--augment NAME``): `build()` returns a fresh
+    `Augmentation` for a run (called inside the distribution strategy's scope)."""
+
+    name: str
+    summary: str
+    build: Callable[[], Augmentation]
+    paper: Paper | None = None
 
 
 class Callback:

@@ -25,14 +25,14 @@ import pluggy
 
 from ganzoo import hookspecs
 from ganzoo.errors import DuplicateNameError, PluginError, UnknownNameError
-from ganzoo.plugin import (ArchitectureSpec, CallbackSpec, CommandSpec, DatasetSpec,
-                           ExportFormatSpec, LossSpec)
+from ganzoo.plugin import (ArchitectureSpec, AugmentationSpec, CallbackSpec, CommandSpec,
+                           DatasetSpec, ExportFormatSpec, LossSpec)
 
 ENTRY_POINT_GROUP = "ganzoo"
 CORE_DISTRIBUTION = "ganzoo"
 
 T = TypeVar("T", ArchitectureSpec, LossSpec, DatasetSpec, CommandSpec, ExportFormatSpec,
-            CallbackSpec)
+            CallbackSpec, AugmentationSpec)
 
 # hook name -> (spec type, noun used in messages)
 _KINDS: dict[str, tuple[type, str]] = {
@@ -42,6 +42,7 @@ _KINDS: dict[str, tuple[type, str]] = {
     "ganzoo_cli_commands": (CommandSpec, "command"),
     "ganzoo_export_formats": (ExportFormatSpec, "export format"),
     "ganzoo_callbacks": (CallbackSpec, "callback"),
+    "ganzoo_augmentations": (AugmentationSpec, "augmentation"),
 }
 
 
@@ -155,6 +156,12 @@ class Registry:
 
     def callbacks(self) -> dict[str, Provided[CallbackSpec]]:
         return self._items("ganzoo_callbacks")
+
+    def augmentations(self) -> dict[str, Provided[AugmentationSpec]]:
+        return self._items("ganzoo_augmentations")
+
+    def augmentation(self, name: str) -> AugmentationSpec:
+        return self._lookup("ganzoo_augmentations", name).spec
 
     def conflicts(self, hook: str = "ganzoo_architectures") -> dict[str, list[PluginInfo]]:
         """Names that more than one plugin provides, with every provider."""

@@ -82,6 +82,8 @@ class RunConfig:
     xla: bool = _setting(MAY_CHANGE, False)
     strategy: str = _setting(MAY_CHANGE, "default")
     eval_every: int | None = _setting(MAY_CHANGE, None)
+    # The discriminator augmentation (``--augment``), "none" for none.
+    augment: str = _setting(FIXED, "none")
     # Decay of the generator weight average kept beside the trained weights; 0 (and runs made
     # before ganzoo kept one) means none.
     ema_decay: float = _setting(FIXED, 0.0)

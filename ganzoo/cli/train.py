@@ -39,6 +39,9 @@ def add_parser(subparsers) -> None:
                         help="sample, evaluate and export a moving average of the generator's "
                              "weights with this decay (default: the architecture's; 0 turns "
                              "it off)")
+    parser.add_argument("--augment", metavar="NAME",
+                        help="discriminator augmentation for small data: diffaugment, ada or "
+                             "none (default none; see docs/training.md)")
     parser.add_argument("--strict", action="store_true", default=None,
                         help="fail on the first unreadable image instead of skipping it")
     parser.add_argument("--precision", choices=PRECISIONS,
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         log_every=args.log_every,
         strict=args.strict, progress=not args.quiet, eval_every=args.eval_every,
         precision=args.precision, xla=args.xla, strategy=args.strategy,
-        ema_decay=args.ema_decay)
+        ema_decay=args.ema_decay, augment=args.augment)
     if not result.chief:
         print(f"Worker finished at step {result.step}; the chief worker wrote the run directory.")
         return 0

@@ -47,13 +47,13 @@ class ArchitectureReport:
 
 
 def registry_with(*plugins: object, builtins: bool = False) -> Registry:
-    """A registry that loads no entry points: ganzoo's losses, datasets and training
-    callbacks, plus `plugins`.
+    """A registry that loads no entry points: ganzoo's losses, datasets, training callbacks
+    and augmentations, plus `plugins`.
 
     With `builtins`, the built-in architectures are registered too. A plugin may be a module,
     an object with `@hookimpl` methods, or an `ArchitectureSpec` (wrapped into a plugin).
     """
-    from ganzoo import losses
+    from ganzoo import augmentations, losses
     from ganzoo.data import builtin as datasets
     from ganzoo.training import callbacks
 
@@ -61,6 +61,7 @@ def registry_with(*plugins: object, builtins: bool = False) -> Registry:
     registry.register(losses, "losses", "ganzoo")
     registry.register(datasets, "datasets", "ganzoo")
     registry.register(callbacks, "callbacks", "ganzoo")
+    registry.register(augmentations, "augmentations", "ganzoo")
     if builtins:
         from ganzoo.architectures import acgan, cgan, dcgan, lsgan, mlp_gan, sngan
 

@@ -18,7 +18,7 @@ import warnings
 from ganzoo.plugin import Callback, CallbackSpec, hookimpl
 from ganzoo.runs import write_atomic
 
-__all__ = ["Checkpoints", "Evaluation", "GeneratorFile", "Health", "LossLog", "MetricsFile",
+__all__ = ["AugmentationLog", "Checkpoints", "Evaluation", "GeneratorFile", "Health", "LossLog", "MetricsFile",
            "ProgressBar", "SampleGrids", "TensorBoard"]
 
 
@@ -84,8 +84,8 @@ def _truncate_metrics(path, step: int) -> None:
 class TensorBoard(Callback):
     """The log records as TensorBoard scalars in ``RUN/tensorboard``."""
 
-    _LOSS_TAGS = {"d_loss": "loss/discriminator", "g_loss": "loss/generator",
-                  "images_per_second": "images_per_second"}
+    _TAGS = {"d_loss": "loss/discriminator", "g_loss": "loss/generator"}
+    _NOT_SCALARS = ("step", "seconds")
 
     def on_train_begin(self, session) -> None:
         import tensorflow as tf
@@ -96,9 +96,10 @@ class TensorBoard(Callback):
         import tensorflow as tf
 
         with self.writer.as_default(step=step):
-            for key, tag in self._LOSS_TAGS.items():
-                if key in record:
-                    tf.summary.scalar(tag, record[key])
+            for key, value in record.items():
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                if number and key not in self._NOT_SCALARS:
+                    tf.summary.scalar(self._TAGS.get(key, key), value)
             for name, value in record.get("eval", {}).items():
                 if name != "samples" and value is not None:
                     tf.summary.scalar(f"eval/{name}", value)
@@ -155,6 +156,18 @@ class Checkpoints(Callback):
     def on_train_end(self, session, logs: dict) -> None:
         if logs["error"] is None and not session.has_checkpoint_of(session.step):
             session.save_checkpoint()
+
+
+class AugmentationLog(Callback):
+    """Adds the augmentation's own figures (ADA's p and r_t) to every loss record and shows
+    them beside the progress bar."""
+
+    def on_log(self, session, step: int, record: dict) -> None:
+        if "d_loss" in record:
+            figures = session.augmentation.logs()
+            record.update(figures)
+            session.status.update({key.removeprefix("augment_"): f"{value:.2f}"
+                                   for key, value in figures.items()})
 
 
 class GeneratorFile(Callback):
@@ -295,6 +308,9 @@ BUILT_IN_CALLBACKS = [
                  lambda session: Checkpoints(), order=30),
     CallbackSpec("evaluation", "FID, KID, precision, recall and the best checkpoint "
                                "(with --eval-every)", _evaluation, order=40),
+    CallbackSpec("augmentation-log", "ADA's probability p and r_t in the logs (with --augment)",
+                 lambda session: AugmentationLog() if session.augmentation is not None else None,
+                 order=45),
     CallbackSpec("health", "warnings when the discriminator wins, modes collapse or losses "
                            "diverge", lambda session: Health(session.config.loss), order=50),
     CallbackSpec("metrics-file", "log records to metrics.jsonl",

@@ -32,6 +32,7 @@ class TrainingSession:
         generator, discriminator: the networks being trained.
         sampler: what samples come from: the generator weight average, or `generator` itself
             when the run keeps none.
+        augmentation: the discriminator augmentation (`ganzoo.plugin.Augmentation`) or None.
         checkpoint: the `tf.train.Checkpoint` of networks, optimizers, average and step.
         strategy: the `tf.distribute.Strategy` the session trains under.
         registry: the plugins of the session.
@@ -79,8 +80,12 @@ class TrainingSession:
             g_optimizer.build(self.generator.trainable_variables)
             d_optimizer.build(self.discriminator.trainable_variables)
             self._step_counter = tf.Variable(0, dtype=tf.int64, trainable=False)
+            self.augmentation = (registry.augmentation(config.augment).build()
+                                 if config.augment != "none" else None)
         average = None
         tracked = {}
+        if self.augmentation is not None and self.augmentation.variables:
+            tracked["augmentation"] = tf.train.Checkpoint(**self.augmentation.variables)
         if config.ema_decay:
             average = GeneratorAverage(self.generator, self.sampler, config.ema_decay)
             tracked["generator_average"] = self.sampler
@@ -100,10 +105,12 @@ class TrainingSession:
                              loss_spec, config.batch_size, spec.is_conditional,
                              self._step_counter, config.discriminator_steps, self.strategy,
                              auxiliary_classifier=spec.auxiliary_classifier,
-                             jit_compile=config.xla, average=average)
+                             jit_compile=config.xla, average=average,
+                             augmentation=self.augmentation)
         first_batch = self.start_step * config.discriminator_steps
+        randoms = self.augmentation.randoms_per_image if self.augmentation is not None else 0
         batches = with_noise(dataset.batches(config.batch_size, config.seed, skip=first_batch),
-                             config.latent_dim, config.seed, first_batch)
+                             config.latent_dim, config.seed, first_batch, randoms)
         self._iterator = iter(self.strategy.experimental_distribute_dataset(batches))
 
     @property

@@ -89,6 +89,10 @@ def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
                 "version": provider.version},
         ganzoo_version=ganzoo.__version__, data_fingerprint=dataset.fingerprint,
     )
+    augment = requested.get("augment") or "none"
+    if augment != "none":
+        registry.augmentation(augment)  # an unknown name fails before the run directory exists
+    config.augment = augment
     for name in ("precision", "xla", "strategy", "eval_every"):
         if requested.get(name) is not None:
             setattr(config, name, requested[name])

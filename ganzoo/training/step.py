@@ -20,13 +20,15 @@ import keras
 import tensorflow as tf
 
 from ganzoo.losses import classification_loss, gradient_penalty
-from ganzoo.plugin import LossSpec
+from ganzoo.plugin import Augmentation, LossSpec
 from ganzoo.training.average import GeneratorAverage
 
 
 def with_noise(batches: tf.data.Dataset, latent_dim: int, seed: int,
-               first_batch: int = 0) -> tf.data.Dataset:
-    """Add each batch's latents ``z`` and interpolation weights ``t`` to ``(images, labels)``.
+               first_batch: int = 0, randoms_per_image: int = 0) -> tf.data.Dataset:
+    """Add each batch's latents ``z``, interpolation weights ``t`` and augmentation randoms
+    ``r`` (`randoms_per_image` uniform numbers for each real image, then as many for each fake
+    one) to ``(images, labels)``.
 
     Batch number ``i`` (counting from `first_batch`) always gets the same noise for a seed.
     """
@@ -37,7 +39,10 @@ def with_noise(batches: tf.data.Dataset, latent_dim: int, seed: int,
         count = tf.shape(labels)[0]
         z = tf.random.stateless_normal([count, latent_dim], seed=tf.stack([seed, 2 * index]))
         t = tf.random.stateless_uniform([count], seed=tf.stack([seed, 2 * index + 1]))
-        return images, labels, z, t
+        # A third stream, apart from z's and t's, so augmenting leaves their values unchanged.
+        r = tf.random.stateless_uniform([count, 2 * randoms_per_image],
+                                        seed=tf.stack([seed, -1 - index]))
+        return images, labels, z, t, r
 
     indices = tf.data.Dataset.counter(start=first_batch)
     return tf.data.Dataset.zip(batches, indices).map(add, num_parallel_calls=tf.data.AUTOTUNE)
@@ -57,7 +62,8 @@ class GanStep:
                  global_batch_size: int, conditional: bool, step: tf.Variable,
                  discriminator_steps: int = 1, strategy: tf.distribute.Strategy | None = None,
                  auxiliary_classifier: bool = False, jit_compile: bool = False,
-                 average: GeneratorAverage | None = None) -> None:
+                 average: GeneratorAverage | None = None,
+                 augmentation: Augmentation | None = None) -> None:
         self.generator = generator
         self.discriminator = discriminator
         self.generator_optimizer = generator_optimizer
@@ -69,6 +75,7 @@ class GanStep:
         self.discriminator_steps = discriminator_steps
         self.auxiliary_classifier = auxiliary_classifier
         self.average = average
+        self.augmentation = augmentation
         self.strategy = strategy or tf.distribute.get_strategy()
         # XLA cannot compile reading the input iterator, so only the updates are compiled.
         compile_ = (lambda f: tf.function(f, jit_compile=True)) if jit_compile else (lambda f: f)
@@ -86,16 +93,26 @@ class GanStep:
     def _run(self, iterator: Iterator) -> tuple[tf.Tensor, tf.Tensor]:
         for _ in range(self.discriminator_steps - 1):
             self.strategy.run(self._discriminator_step, next(iterator))
-        d_loss, g_loss = self.strategy.run(self._joint_step, next(iterator))
+        d_loss, g_loss, statistics = self.strategy.run(self._joint_step, next(iterator))
         self.step.assign_add(1)
         if self.average is not None:
             self.average.update(self.step)
         reduce = self.strategy.reduce
+        if self.augmentation is not None:
+            self.augmentation.update(
+                self.step, reduce(tf.distribute.ReduceOp.SUM, statistics, axis=None),
+                self.global_batch_size * self.discriminator_steps)
         return (reduce(tf.distribute.ReduceOp.SUM, d_loss, axis=None),
                 reduce(tf.distribute.ReduceOp.SUM, g_loss, axis=None))
 
     def _generate(self, z: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
         return self.generator([z, labels] if self.conditional else z, training=True)
+
+    def _augmented(self, images: tf.Tensor, randoms: tf.Tensor, fake: bool) -> tf.Tensor:
+        if self.augmentation is None:
+            return images
+        count = self.augmentation.randoms_per_image
+        return self.augmentation.apply(images, randoms[:, count:] if fake else randoms[:, :count])
 
     def _critic(self, images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor | None]:
         """Real/fake logits, and class logits when the discriminator has an auxiliary classifier."""
@@ -124,8 +141,9 @@ class GanStep:
         return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
 
     def _discriminator_update(self, real: tf.Tensor, labels: tf.Tensor, z: tf.Tensor,
-                              t: tf.Tensor) -> tf.Tensor:
-        fake = self._generate(z, labels)
+                              t: tf.Tensor, r: tf.Tensor) -> tf.Tensor:
+        fake = self._augmented(self._generate(z, labels), r, fake=True)
+        real = self._augmented(real, r, fake=False)
         with tf.GradientTape() as tape:
             d_loss = self._discriminator_loss(real, fake, labels, t, self._critic(real, labels),
                                               self._critic(fake, labels))
@@ -136,13 +154,14 @@ class GanStep:
         return d_loss
 
     def _joint_update(self, real: tf.Tensor, labels: tf.Tensor, z: tf.Tensor,
-                      t: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+                      t: tf.Tensor, r: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        real = self._augmented(real, r, fake=False)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             # Fake images are drawn for the real batch's labels, so classes stay balanced.
-            fake = self._generate(z, labels)
+            fake = self._augmented(self._generate(z, labels), r, fake=True)
             fake_scores = self._critic(fake, labels)
-            d_loss = self._discriminator_loss(real, fake, labels, t, self._critic(real, labels),
-                                              fake_scores)
+            real_scores = self._critic(real, labels)
+            d_loss = self._discriminator_loss(real, fake, labels, t, real_scores, fake_scores)
             g_loss = self._generator_loss(labels, fake_scores)
             d_scaled = _scaled(self.discriminator_optimizer, d_loss)
             g_scaled = _scaled(self.generator_optimizer, g_loss)
@@ -152,7 +171,9 @@ class GanStep:
         g_gradients = g_tape.gradient(g_scaled, g_variables)
         self.discriminator_optimizer.apply_gradients(zip(d_gradients, d_variables))
         self.generator_optimizer.apply_gradients(zip(g_gradients, g_variables))
-        return d_loss, g_loss
+        statistics = (self.augmentation.statistics(real_scores[0])
+                      if self.augmentation is not None else None)
+        return d_loss, g_loss, tf.zeros([0]) if statistics is None else statistics
 
 
 def _scaled(optimizer: keras.optimizers.Optimizer, loss: tf.Tensor) -> tf.Tensor:

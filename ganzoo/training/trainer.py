@@ -54,7 +54,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
           progress: bool = True, registry=None, strategy=None, eval_every: int | None = None,
           eval_features="domain", precision: str | None = None,
           xla: bool | None = None, ema_decay: float | None = None,
-          callbacks: Sequence[Callback] = ()) -> TrainResult:
+          augment: str | None = None, callbacks: Sequence[Callback] = ()) -> TrainResult:
     """Train a registered architecture, or continue a run, and return where it was written.
 
     Args:
@@ -82,6 +82,9 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
             mixed-precision policy; float16 gets dynamic loss scaling; logits, losses and the
             generator's output stay float32).
         xla: compile the training step with XLA.
+        augment: a discriminator augmentation for small data sets, ``"diffaugment"`` or
+            ``"ada"`` (``ganzoo list`` shows the installed ones), or ``"none"`` (default).
+            Fixed for a run.
         ema_decay: decay of the moving average of the generator's weights that samples,
             evaluation and export use (default: the architecture's, 0.999 for most; 0 uses the
             trained weights as they are).
@@ -112,7 +115,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         strict=strict, deterministic=deterministic, eval_every=eval_every,
         precision=precision and runtime.check_precision(precision), xla=xla,
         strategy=strategy if strategy is None else runtime.strategy_name(strategy),
-        ema_decay=ema_decay if ema_decay is None else check_decay(ema_decay))
+        ema_decay=ema_decay if ema_decay is None else check_decay(ema_decay), augment=augment)
     setup.check_values(requested)
     if resume is None and arch is None:
         raise GanzooError("Name an architecture to train (ganzoo list shows them), or give a "
