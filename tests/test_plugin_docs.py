@@ -45,3 +45,19 @@ def test_the_callback_plugin_in_the_guide_writes_its_file_beside_the_run(tmp_pat
     with open(run.path / "metrics.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(row["step"]) for row in rows] == [2, 4]
+
+
+def test_the_augmentation_plugin_in_the_guide_trains_and_flips_half_the_images(tmp_path):
+    import numpy as np
+
+    import ganzoo
+
+    source = re.search(r"```python\n(\"\"\"Mirror.*?)```", GUIDE.read_text(), re.DOTALL).group(1)
+    module = types.ModuleType("mirror")
+    exec(compile(source, "docs/plugins.md", "exec"), module.__dict__)
+    images = np.arange(2 * 2 * 3, dtype=np.float32).reshape(2, 2, 3, 1)
+    flipped = module.Mirror().apply(images, np.array([[0.2], [0.7]], np.float32)).numpy()
+    np.testing.assert_array_equal(flipped, [images[0, :, ::-1], images[1]])
+    run = ganzoo.train("dcgan", steps=2, batch_size=8, augment="mirror", out=tmp_path,
+                       registry=registry_with(module, builtins=True), progress=False).run
+    assert run.config.augment == "mirror" and run.checkpoint_steps() == [2]
