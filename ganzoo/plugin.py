@@ -105,6 +105,13 @@ class ArchitectureSpec:
     its discriminator sees only the image and returns two outputs, the real/fake logit
     ``[batch, 1]`` and class logits ``[batch, num_classes]``; the trainer then adds the
     classification cross-entropy to both networks' losses.
+
+    With `self_supervised_loss` the discriminator returns further outputs after those (any
+    shapes, batch first), and learns from them on real images: the trainer adds
+    ``self_supervised_loss(real_images, extra_outputs)``, one value per example, to the
+    discriminator's loss (FastGAN's decoders that reconstruct real images from the
+    discriminator's features; Liu et al. 2021). The real images are those the discriminator
+    saw, augmented when the run augments.
     """
 
     name: str
@@ -117,6 +124,7 @@ class ArchitectureSpec:
     defaults: Defaults = field(default_factory=Defaults)
     image_sizes: tuple[int, ...] = (28, 32, 64)
     channels: tuple[int, ...] = (1, 3)
+    self_supervised_loss: Callable[[tf.Tensor, list[tf.Tensor]], tf.Tensor] | None = None
 
     def check_image_shape(self, image_shape: ImageShape) -> None:
         """Raise `UnsupportedImageShapeError` unless this architecture supports the shape."""
@@ -146,7 +154,7 @@ class ArchitectureSpec:
         model = self.build_discriminator(tuple(image_shape), num_classes)
         outputs = [(None, 1), (None, num_classes)] if self.auxiliary_classifier else [(None, 1)]
         self._check_model(model, "discriminator", 2 if self.discriminator_takes_label else 1,
-                          outputs)
+                          outputs, extra_outputs=self.self_supervised_loss is not None)
         return model
 
     @property
@@ -167,7 +175,7 @@ class ArchitectureSpec:
             )
 
     def _check_model(self, model: object, role: str, inputs: int,
-                     outputs: list[tuple]) -> None:
+                     outputs: list[tuple], extra_outputs: bool = False) -> None:
         import keras
 
         if not isinstance(model, keras.Model):
@@ -180,6 +188,13 @@ class ArchitectureSpec:
                 f"({'a tensor and an integer label' if inputs == 2 else 'one tensor'}). "
                 f"Received a model with {len(model.inputs)} input(s).")
         received = [tuple(output.shape) for output in model.outputs]
+        if extra_outputs:
+            if len(received) <= len(outputs) or received[:len(outputs)] != outputs:
+                raise PluginError(
+                    f"Architecture {self.name!r}: with a self_supervised_loss the {role} must "
+                    f"return {', '.join(map(str, outputs))}, then at least one output for that "
+                    f"loss. Received: {', '.join(map(str, received))}.")
+            return
         if received != outputs:
             raise PluginError(
                 f"Architecture {self.name!r}: the {role} must have {len(outputs)} output(s) of "

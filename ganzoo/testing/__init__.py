@@ -150,7 +150,8 @@ def _check_networks(spec: ArchitectureSpec, shape: tuple[int, int, int]) -> None
                             f"[-1, 1]. End it with ganzoo.blocks.to_image (tanh).")
     scores = discriminator([images, labels] if spec.discriminator_takes_label else images,
                            training=False)
-    logits = scores[0] if spec.auxiliary_classifier else scores
+    # An auxiliary classifier or a self-supervised task adds outputs after the logit.
+    logits = scores[0] if isinstance(scores, (list, tuple)) else scores
     if not np.all(np.isfinite(np.asarray(logits))):
         raise ContractError(f"{spec.name}: the discriminator for {shape} returns non-finite "
                             f"logits for generated images.")

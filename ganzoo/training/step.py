@@ -63,7 +63,8 @@ class GanStep:
                  discriminator_steps: int = 1, strategy: tf.distribute.Strategy | None = None,
                  auxiliary_classifier: bool = False, jit_compile: bool = False,
                  average: GeneratorAverage | None = None,
-                 augmentation: Augmentation | None = None) -> None:
+                 augmentation: Augmentation | None = None,
+                 self_supervised_loss=None) -> None:
         self.generator = generator
         self.discriminator = discriminator
         self.generator_optimizer = generator_optimizer
@@ -76,6 +77,7 @@ class GanStep:
         self.auxiliary_classifier = auxiliary_classifier
         self.average = average
         self.augmentation = augmentation
+        self.self_supervised_loss = self_supervised_loss
         self.strategy = strategy or tf.distribute.get_strategy()
         # XLA cannot compile reading the input iterator, so only the updates are compiled.
         compile_ = (lambda f: tf.function(f, jit_compile=True)) if jit_compile else (lambda f: f)
@@ -114,13 +116,17 @@ class GanStep:
         count = self.augmentation.randoms_per_image
         return self.augmentation.apply(images, randoms[:, count:] if fake else randoms[:, :count])
 
-    def _critic(self, images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor | None]:
-        """Real/fake logits, and class logits when the discriminator has an auxiliary classifier."""
+    def _critic(self, images: tf.Tensor, labels: tf.Tensor) -> tuple:
+        """Real/fake logits, class logits when the discriminator has an auxiliary classifier
+        (else None), and any extra outputs for a self-supervised loss."""
+        inputs = images if self.auxiliary_classifier or not self.conditional \
+            else [images, labels]
+        outputs = self.discriminator(inputs, training=True)
+        if not isinstance(outputs, (list, tuple)):
+            return outputs, None, []
         if self.auxiliary_classifier:
-            logits, class_logits = self.discriminator(images, training=True)
-            return logits, class_logits
-        inputs = [images, labels] if self.conditional else images
-        return self.discriminator(inputs, training=True), None
+            return outputs[0], outputs[1], list(outputs[2:])
+        return outputs[0], None, list(outputs[1:])
 
     def _discriminator_loss(self, real: tf.Tensor, fake: tf.Tensor, labels: tf.Tensor,
                             t: tf.Tensor, real_scores: tuple, fake_scores: tuple) -> tf.Tensor:
@@ -129,6 +135,8 @@ class GanStep:
             # AC-GAN: the discriminator also learns to name the class of real and fake images.
             per_example += (classification_loss(labels, real_scores[1])
                             + classification_loss(labels, fake_scores[1]))
+        if self.self_supervised_loss is not None:
+            per_example += tf.cast(self.self_supervised_loss(real, real_scores[2]), tf.float32)
         if self.loss.gradient_penalty_weight:
             per_example += self.loss.gradient_penalty_weight * gradient_penalty(
                 lambda x: self._critic(x, labels)[0], real, fake, t)

@@ -1,0 +1,169 @@
+"""FastGAN: a light GAN that trains on a few hundred images.
+
+Liu, Zhu, Song & Elgammal, "Towards Faster and Stabilized GAN Training for High-fidelity
+Few-shot Image Synthesis", ICLR 2021. https://arxiv.org/abs/2101.04775
+Official code: https://github.com/odegeasslbc/FastGAN-pytorch
+
+As in the paper: a generator of nearest-neighbour upsampling blocks with GLU activations and
+batch norm, where skip-layer excitation (SLE) lets each 4x4-pooled low-resolution feature map
+gate the channels of the map 16x larger; a discriminator of residual down-sampling blocks with
+SLE, trained with the hinge loss, that also decodes its 8x8 features back into the (augmented)
+real image, a self-supervised task that keeps it from memorising a small data set.
+
+Deviations, each named:
+- One discriminator scale: the paper also feeds a 128x128 copy through a second small branch;
+  ganzoo's contract gives the discriminator one image.
+- One decoder, reconstructing the whole image at half its side (at most 128x128) from the 8x8
+  features; the paper adds a second decoder for a random 8x8 crop of the 16x16 features.
+- The reconstruction is scored by mean squared error, not LPIPS, whose pretrained network
+  ganzoo cannot download; weight 1 as in the paper.
+- The logit is the mean of a 5x5 map of patch logits (the paper sums the patch hinge losses).
+- No noise injection in the generator (its outputs stay a function of z, and exports simple).
+- Widths: the paper's channel table (`_WIDTH_MULTIPLIERS`) times 32 instead of 64, to train in
+  minutes per thousand steps on a CPU; plain hinge (the paper's real-side hinge margin is drawn
+  from U(0.8, 1)).
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import layers
+
+from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
+
+WIDTH = 32
+_WIDTH_MULTIPLIERS = {4: 16, 8: 8, 16: 4, 32: 2, 64: 2, 128: 1, 256: 0.5}
+SIZES = (64, 128, 256)
+
+
+def _channels(resolution: int) -> int:
+    return int(_WIDTH_MULTIPLIERS[resolution] * WIDTH)
+
+
+def _glu(x, channels: int, kernel: int, name: str):
+    """A convolution to 2x `channels`, batch norm, then a gated linear unit: the paper's
+    GLU written as two half convolutions so every layer is a standard Keras layer."""
+    halves = []
+    for half in ("value", "gate"):
+        y = layers.Conv2D(channels, kernel, padding="same", use_bias=False,
+                          name=f"{name}_{half}")(x)
+        halves.append(layers.BatchNormalization(name=f"{name}_{half}_bn")(y))
+    return layers.Multiply(name=f"{name}_glu")(
+        [halves[0], layers.Activation("sigmoid", name=f"{name}_sigmoid")(halves[1])])
+
+
+def _excite(low, high, name: str):
+    """Skip-layer excitation: `low`, pooled to 4x4, gates the channels of `high`."""
+    side, channels = low.shape[1], high.shape[-1]
+    if side > 4:
+        low = layers.AveragePooling2D(side // 4, name=f"{name}_pool")(low)
+    x = layers.Conv2D(channels, 4, padding="valid", use_bias=False, name=f"{name}_conv")(low)
+    x = layers.Activation("swish", name=f"{name}_swish")(x)
+    x = layers.Conv2D(channels, 1, use_bias=False, name=f"{name}_gate")(x)
+    x = layers.Activation("sigmoid", name=f"{name}_sigmoid")(x)
+    return layers.Multiply(name=f"{name}_excite")([high, x])
+
+
+def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) -> keras.Model:
+    size, channels = image_shape[0], image_shape[2]
+    z = keras.Input((latent_dim,), name="z")
+    # The paper's first layer, a 4x4 transposed convolution of z as a 1x1 map, is a dense layer.
+    halves = []
+    for half in ("value", "gate"):
+        y = layers.Dense(16 * _channels(4), use_bias=False, name=f"init_{half}")(z)
+        y = layers.Reshape((4, 4, _channels(4)), name=f"init_{half}_map")(y)
+        halves.append(layers.BatchNormalization(name=f"init_{half}_bn")(y))
+    x = layers.Multiply(name="init_glu")(
+        [halves[0], layers.Activation("sigmoid", name="init_sigmoid")(halves[1])])
+    features = {4: x}
+    resolution = 4
+    while resolution < size:
+        resolution *= 2
+        x = layers.UpSampling2D(2, interpolation="nearest", name=f"up{resolution}")(x)
+        x = _glu(x, _channels(resolution), 3, f"g{resolution}a")
+        if resolution >= 16:  # the paper's "UpBlockComp": a second convolution from 16x16 up
+            x = _glu(x, _channels(resolution), 3, f"g{resolution}b")
+        if resolution >= 64:
+            x = _excite(features[resolution // 16], x, f"sle{resolution // 16}_{resolution}")
+        features[resolution] = x
+    image = layers.Conv2D(channels, 3, padding="same", name="to_image")(x)
+    image = layers.Activation("tanh", dtype="float32", name="image")(image)
+    return keras.Model(z, image, name="fastgan_generator")
+
+
+def _down(x, channels: int, name: str):
+    """The paper's "DownBlockComp": a strided 4x4 + 3x3 path averaged with a pooled 1x1 path."""
+    main = layers.Conv2D(channels, 4, strides=2, padding="same", use_bias=False,
+                         name=f"{name}_conv1")(x)
+    main = layers.LeakyReLU(0.2, name=f"{name}_act1")(
+        layers.BatchNormalization(name=f"{name}_bn1")(main))
+    main = layers.Conv2D(channels, 3, padding="same", use_bias=False, name=f"{name}_conv2")(main)
+    main = layers.LeakyReLU(0.2, name=f"{name}_act2")(
+        layers.BatchNormalization(name=f"{name}_bn2")(main))
+    direct = layers.AveragePooling2D(2, name=f"{name}_pool")(x)
+    direct = layers.Conv2D(channels, 1, use_bias=False, name=f"{name}_skip")(direct)
+    direct = layers.LeakyReLU(0.2, name=f"{name}_act3")(
+        layers.BatchNormalization(name=f"{name}_bn3")(direct))
+    return layers.Average(name=f"{name}_mean")([main, direct])
+
+
+def _decoder(features, side: int, channels: int):
+    x = features
+    resolution = features.shape[1]
+    while resolution < side:
+        resolution *= 2
+        x = layers.UpSampling2D(2, interpolation="nearest", name=f"dec_up{resolution}")(x)
+        x = _glu(x, max(_channels(min(resolution, 256)) // 2, 16), 3, f"dec{resolution}")
+    x = layers.Conv2D(channels, 3, padding="same", name="dec_to_image")(x)
+    return layers.Activation("tanh", dtype="float32", name="reconstruction")(x)
+
+
+def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Model:
+    size, channels = image_shape[0], image_shape[2]
+    image = keras.Input(image_shape, name="image")
+    x = layers.Conv2D(_channels(size), 4, strides=2, padding="same", name="d_stem")(image)
+    x = layers.LeakyReLU(0.2, name="d_stem_act")(x)
+    resolution = size // 2
+    features = {resolution: x}
+    while resolution > 8:
+        resolution //= 2
+        x = _down(x, _channels(resolution), f"d{resolution}")
+        if resolution * 8 in features and resolution <= 16:
+            x = _excite(features[resolution * 8], x, f"dsle{resolution * 8}_{resolution}")
+        features[resolution] = x
+    patches = layers.Conv2D(_channels(8), 1, use_bias=False, name="d_head")(x)
+    patches = layers.LeakyReLU(0.2, name="d_head_act")(
+        layers.BatchNormalization(name="d_head_bn")(patches))
+    patches = layers.Conv2D(1, 4, padding="valid", name="d_patches")(patches)
+    logit = layers.GlobalAveragePooling2D(dtype="float32", name="logit")(patches)
+    reconstruction = _decoder(x, min(size // 2, 128), channels)
+    return keras.Model(image, [logit, reconstruction], name="fastgan_discriminator")
+
+
+def reconstruction_loss(real: tf.Tensor, outputs: list[tf.Tensor]) -> tf.Tensor:
+    """Mean squared error between the decoded image and the real one at the decoder's size."""
+    decoded = tf.cast(outputs[0], tf.float32)
+    target = tf.image.resize(tf.cast(real, tf.float32), decoded.shape[1:3], method="area")
+    return tf.reduce_mean(tf.square(decoded - target), axis=[1, 2, 3])
+
+
+FASTGAN = ArchitectureSpec(
+    name="fastgan",
+    summary="FastGAN: skip-layer excitation and a self-supervised discriminator, for small data.",
+    paper=Paper("Towards Faster and Stabilized GAN Training for High-fidelity Few-shot Image "
+                "Synthesis", "https://arxiv.org/abs/2101.04775"),
+    build_generator=build_generator,
+    build_discriminator=build_discriminator,
+    # The paper: Adam(2e-4, beta_1=0.5, beta_2=0.999), batch 8, hinge loss, z of 256.
+    defaults=Defaults(latent_dim=256, batch_size=16, loss="hinge", generator_lr=2e-4,
+                      discriminator_lr=2e-4, beta_1=0.5, beta_2=0.999, steps=3000,
+                      image_size=64),
+    image_sizes=SIZES,
+    self_supervised_loss=reconstruction_loss,
+)
+
+
+@hookimpl
+def ganzoo_architectures() -> list[ArchitectureSpec]:
+    return [FASTGAN]
