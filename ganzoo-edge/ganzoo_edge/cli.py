@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ganzoo_edge._images import grid
-from ganzoo_edge._model import EdgeError, load
+from ganzoo_edge._errors import EdgeError
+from ganzoo_edge._model import load
+from ganzoo_edge.images import grid, grid_columns
+
+PROG = "ganzoo-edge"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        # One line, as for every other error of the runner (and of `ganzoo`), not a usage block.
+        self.exit(2, f"{PROG}: error: {message} (see '{PROG} --help')\n")
 
 
 def _count(text: str) -> int:
@@ -32,8 +43,8 @@ def _index(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ganzoo-edge",
+    parser = _Parser(
+        prog=PROG,
         description="Draw images from a generator exported by 'ganzoo export' (.onnx or "
                     ".tflite) and save them as a PNG grid. Needs no TensorFlow.")
     parser.add_argument("model", metavar="MODEL", help="generator.onnx or generator*.tflite")
@@ -49,20 +60,39 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        out = Path(args.out)
-        if out.suffix.lower() != ".png":
-            raise EdgeError(f"--out must be a .png file. Received: {args.out!r}.")
-        if not out.parent.exists():
-            raise EdgeError(f"The folder of --out does not exist: {str(out.parent)!r}.")
+        out = _checked_out(args.out)
         generator = load(args.model, threads=args.threads)
         images = generator.generate(args.n, label=args.label, seed=args.seed)
-        conditional_grid = generator.num_classes and args.label is None
-        grid(images, columns=min(generator.num_classes, 10) if conditional_grid else None
-             ).save(out)
+        _save(grid(images, columns=grid_columns(generator.num_classes, args.label)), out)
     except EdgeError as error:
-        print(f"ganzoo-edge: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {error}", file=sys.stderr)
         return error.exit_code
     meta = generator.metadata
     print(f"Wrote {len(images)} images from {meta.get('architecture')} (step "
           f"{meta.get('training_step')}, {meta.get('format')} {meta.get('precision')}) to {out}")
     return 0
+
+
+def _checked_out(text: str) -> Path:
+    out = Path(text)
+    if out.is_dir():
+        raise EdgeError(f"--out is a folder; give the path of a .png file to write. "
+                        f"Received: {text!r}.")
+    if out.suffix.lower() != ".png":
+        raise EdgeError(f"--out must be a .png file. Received: {text!r}.")
+    if not out.parent.is_dir():
+        raise EdgeError(f"The folder of --out does not exist: {str(out.parent)!r}.")
+    return out
+
+
+def _save(picture, out: Path) -> None:
+    # Through a temporary sibling, so a failed write never leaves a half picture at --out.
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        picture.save(partial, format="PNG")
+        os.replace(partial, out)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise EdgeError(f"Cannot write --out {str(out)!r}: {error.strerror or error}. Choose "
+                        f"another file.") from error
