@@ -68,6 +68,7 @@ class RunConfig:
     ema_decay: float = 0.0
     plugin: dict[str, Any] = field(default_factory=dict)
     ganzoo_version: str = ""
+    data_fingerprint: str = ""
 
     @property
     def image_shape(self) -> tuple[int, int, int]:

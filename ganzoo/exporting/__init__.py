@@ -1,39 +1,37 @@
 """Export a trained generator to SavedModel, LiteRT (TFLite) and ONNX, and prove each file.
 
-`FORMATS` is the one table of what each format is and takes; `export` writes the files, checks
-each against the Keras generator, times it in its own runtime and returns an `ExportReport`.
-The command line form is ``ganzoo export RUN``.
+``ganzoo.export(run)`` (the function `export`) writes the files, checks each against the Keras
+generator, times it in its own runtime and returns an `ExportReport`; the command line form is
+``ganzoo export RUN``. `FORMATS` is the one table of what each format is and takes: every
+`ExportFormatSpec` registered through the ``ganzoo_export_formats`` hook, the built-in ones
+(`ganzoo.exporting.formats`) included.
 
-This package is itself callable: ``ganzoo.export(run)`` is ``ganzoo.export.export(run)``.
+The package is named ``exporting`` (as ``training`` beside ``ganzoo.train`` and ``sampling``
+beside ``ganzoo.sample``) so that ``ganzoo.export`` stays the function.
 """
 
 from __future__ import annotations
 
-import sys
-import types
+from ganzoo.exporting._errors import ExportError, ExportWarning, NoSpaceError
+from ganzoo.exporting._export import export
+from ganzoo.exporting._formats import FORMATS, formats_table
+from ganzoo.exporting._report import ExportedFile, ExportReport
+from ganzoo.plugin import ExportFormatSpec, ExportJob
+from ganzoo.plugin import ExportPrecision as Precision
 
-from ganzoo.export._errors import ExportError, ExportWarning
-from ganzoo.export._export import export
-from ganzoo.export._formats import FORMATS, Format, Precision
-from ganzoo.export._report import ExportedFile, ExportReport
+Format = ExportFormatSpec
 
 __all__ = [
     "FORMATS",
     "ExportError",
+    "ExportFormatSpec",
+    "ExportJob",
     "ExportReport",
     "ExportWarning",
     "ExportedFile",
     "Format",
+    "NoSpaceError",
     "Precision",
     "export",
+    "formats_table",
 ]
-
-
-class _CallablePackage(types.ModuleType):
-    # Importing this package makes it the attribute `export` of `ganzoo`, which hides the
-    # function `ganzoo.export` that the public API promises; calling the package keeps it.
-    # A static method adds no frame, so warnings still point at the caller's line.
-    __call__ = staticmethod(export)
-
-
-sys.modules[__name__].__class__ = _CallablePackage

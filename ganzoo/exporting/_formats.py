@@ -1,19 +1,21 @@
 """The table of export formats: the single source of truth for names, files and options.
 
-Everything that differs between formats is a field here: the file name, the runtime that runs
-it, the quantizations it takes (each with the PSNR it must reach), whether its batch size can be
-left open and which ONNX opsets it accepts. Validation, conversion, checks and docs read it.
+Every format, built-in or from a plugin, is an `ExportFormatSpec` that arrives through the
+``ganzoo_export_formats`` hook; everything that differs between formats is a field of it (the
+file suffix, the runtime, the precisions with their PSNR floors, a fixed batch, the ONNX
+opsets). Validation, conversion, checks, ``ganzoo export --help`` and the docs read it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ganzoo.errors import UnknownNameError
-from ganzoo.export._errors import ExportError
+from ganzoo.exporting._errors import ExportError
+from ganzoo.plugin import ExportFormatSpec, ExportPrecision
 
 FLOAT_TOLERANCE = 1e-4
 """Largest absolute difference from the Keras generator that a float32 file may show."""
@@ -23,99 +25,41 @@ ONE_PIXEL_LEVEL = 2 / 255
 ``--output uint8``, whose rounding may flip where the float values agree to within 1e-4."""
 
 OUTPUTS = ("float32", "uint8")
-QUANTIZATIONS = ("none", "fp16", "dynamic", "int8")
 
 
-@dataclass(frozen=True)
-class Precision:
-    """One precision a format can be written in.
+def formats_table(registry=None) -> dict[str, ExportFormatSpec]:
+    """Every registered format (``ganzoo_export_formats``), built-in and plugin, by name."""
+    from ganzoo.registry import default_registry
 
-    `quantize` is the ``--quantize`` value, `label` the name used in file names and the report.
-    A file passes its check when it differs from the Keras generator by at most
-    `FLOAT_TOLERANCE` (when `psnr_floor` is None) or reaches `psnr_floor` dB of PSNR.
-    """
-
-    quantize: str
-    label: str
-    psnr_floor: float | None = None
-    summary: str = ""
-
-    def infix(self) -> str:
-        return "" if self.quantize == "none" else f".{self.label}"
+    provided = (registry or default_registry()).export_formats()
+    return {name: provided[name].spec for name in sorted(provided)}
 
 
-FLOAT32 = Precision("none", "float32", summary="float32 weights and arithmetic")
+class _RegisteredFormats(Mapping):
+    """`FORMATS`: the formats of the installed plugins, looked up on each use."""
 
-# Floors: the lowest PSNR measured over dcgan, cgan and mlp-gan (after 2 and 300 training
-# steps, float32 and uint8 outputs) less a margin of 6 to 9 dB; docs/export.md has the numbers.
-# A uint8 output costs fp16 most: a pixel that flips by one level outweighs fp16's own error.
-FP16 = Precision("fp16", "fp16", psnr_floor=60.0,
-                 summary="float16 weights, dequantized to float32 at load time")
-DYNAMIC = Precision("dynamic", "dynamic", psnr_floor=45.0,
-                    summary="int8 weights, float activations quantized on the fly")
-INT8 = Precision("int8", "int8", psnr_floor=40.0,
-                 summary="int8 weights and activations calibrated on latents; float32 in and out")
+    def __getitem__(self, name: str) -> ExportFormatSpec:
+        return formats_table()[name]
 
+    def __iter__(self) -> Iterator[str]:
+        return iter(formats_table())
 
-@dataclass(frozen=True)
-class Format:
-    """An export format and what it accepts.
+    def __len__(self) -> int:
+        return len(formats_table())
 
-    `suffix` ends the file (or folder) name; `fixed_batch` is the batch a file gets when the
-    batch is left ``dynamic`` and the format cannot leave it open (None: it can).
-    """
-
-    name: str
-    suffix: str
-    runtime: str
-    precisions: tuple[Precision, ...]
-    fixed_batch: int | None = None
-    opsets: range | None = None
-    default_opset: int | None = None
-    summary: str = ""
-    backend: object | None = None  # None: the built-in module ganzoo.export._<name>
-
-    def writer(self):
-        """What writes, runs and reads this format: write, runner, read_metadata and size."""
-        import importlib
-
-        return self.backend or importlib.import_module(f"ganzoo.export._{self.name}")
-
-    @property
-    def quantizations(self) -> tuple[str, ...]:
-        return tuple(p.quantize for p in self.precisions)
-
-    def precision(self, quantize: str) -> Precision:
-        return next(p for p in self.precisions if p.quantize == quantize)
-
-    def filename(self, precision: Precision) -> str:
-        return f"generator{precision.infix()}{self.suffix}"
+    def __repr__(self) -> str:
+        return f"FORMATS({', '.join(self)})"
 
 
-FORMATS: dict[str, Format] = {
-    f.name: f for f in (
-        Format("savedmodel", suffix="_savedmodel", runtime="TensorFlow", precisions=(FLOAT32,),
-               summary="TensorFlow SavedModel with a serving_default signature"),
-        # A batch left open leaves the transposed convolutions' output shapes to be computed at
-        # run time, which XNNPACK does not delegate (3 partitions instead of 1): a DCGAN int8
-        # file then takes 8.2 ms per image instead of 0.16 ms (docs/export.md).
-        Format("tflite", suffix=".tflite", runtime="LiteRT",
-               precisions=(FLOAT32, FP16, DYNAMIC, INT8), fixed_batch=1,
-               summary="LiteRT (TensorFlow Lite) flatbuffer, builtin ops only"),
-        # tf2onnx 1.17 writes opsets 13 to 18; the suite runs 17 on every architecture, and 13.
-        Format("onnx", suffix=".onnx", runtime="onnxruntime", precisions=(FLOAT32,),
-               opsets=range(13, 19), default_opset=17,
-               summary="ONNX model converted by tf2onnx"),
-    )
-}
+FORMATS: Mapping[str, ExportFormatSpec] = _RegisteredFormats()
 
 
 @dataclass(frozen=True)
 class Target:
     """One file to write: a format in one precision with a batch size."""
 
-    format: Format
-    precision: Precision
+    format: ExportFormatSpec
+    precision: ExportPrecision
     batch: int | None  # None: left open (dynamic)
     path: Path
     opset: int | None = None
@@ -128,16 +72,16 @@ class Target:
 def plan(out: Path, formats: str | Sequence[str] = "all",
          quantize: str | Sequence[str] = "none", batch: int | str = "dynamic",
          opset: int | None = None, output: str = "float32",
-         table: dict[str, Format] | None = None) -> list[Target]:
+         table: Mapping[str, ExportFormatSpec] | None = None) -> list[Target]:
     """Check every option against the table and list the files to write.
 
     ``formats="all"`` means every format that takes at least one of the quantizations asked
     for; a format named explicitly must take at least one of them, and every quantization asked
     for must be taken by at least one chosen format.
     """
-    table = table or FORMATS
+    table = table if table is not None else formats_table()
     names, explicit = _formats(formats, table)
-    quantizations = _quantizations(quantize)
+    quantizations = _quantizations(quantize, table)
     fixed = _batch(batch)
     if output not in OUTPUTS:
         raise UnknownNameError("output type", str(output), OUTPUTS)
@@ -172,7 +116,8 @@ def plan(out: Path, formats: str | Sequence[str] = "all",
     ]
 
 
-def _formats(formats: str | Sequence[str], table: dict[str, Format]) -> tuple[list[str], bool]:
+def _formats(formats: str | Sequence[str],
+             table: Mapping[str, ExportFormatSpec]) -> tuple[list[str], bool]:
     requested = _split(formats)
     if not requested:
         raise ExportError(f"Name at least one format, or 'all'. Available: "
@@ -185,14 +130,21 @@ def _formats(formats: str | Sequence[str], table: dict[str, Format]) -> tuple[li
     return list(dict.fromkeys(requested)), True
 
 
-def _quantizations(quantize: str | Sequence[str]) -> list[str]:
+def quantizations(table: Mapping[str, ExportFormatSpec]) -> tuple[str, ...]:
+    """Every ``--quantize`` value some format in `table` takes, in the order they declare."""
+    return tuple(dict.fromkeys(q for f in table.values() for q in f.quantizations))
+
+
+def _quantizations(quantize: str | Sequence[str],
+                   table: Mapping[str, ExportFormatSpec]) -> list[str]:
+    known = quantizations(table)
     requested = _split(quantize)
     if not requested:
         raise ExportError(f"Name at least one quantization. Available: "
-                          f"{', '.join(QUANTIZATIONS)}.")
+                          f"{', '.join(known)}.")
     for name in requested:
-        if name not in QUANTIZATIONS:
-            raise UnknownNameError("quantization", name, QUANTIZATIONS)
+        if name not in known:
+            raise UnknownNameError("quantization", name, known)
     return list(dict.fromkeys(requested))
 
 
@@ -220,49 +172,3 @@ def _formats_phrase(names: Sequence[str]) -> str:
 def calls_for(count: int, batch: int | None) -> int:
     """How many calls a file of `batch` needs for `count` images (one if the batch is open)."""
     return 1 if batch is None else math.ceil(count / batch)
-
-
-class _PluginBackend:
-    """Adapts a plugin's `ExportFormatSpec` to the interface of the built-in format modules."""
-
-    def __init__(self, spec) -> None:
-        self.spec = spec
-
-    def write(self, serving, target: Target, metadata: dict, calibration=None) -> None:
-        try:
-            self.spec.write(serving.function, target.path, metadata)
-        except Exception as error:
-            raise ExportError(f"Format {self.spec.name!r} could not write {target.path}: "
-                              f"{type(error).__name__}: {error}") from error
-
-    def runner(self, path: Path, threads: int | None = None):
-        return self.spec.runner(path)
-
-    def read_metadata(self, path: Path):
-        return self.spec.read_metadata(path)
-
-    def size(self, path: Path) -> int:
-        path = Path(path)
-        if path.is_dir():
-            return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-        return path.stat().st_size
-
-
-def formats_table(registry=None) -> dict[str, Format]:
-    """The built-in formats plus those installed plugins provide (`ganzoo_export_formats`)."""
-    import warnings
-
-    from ganzoo.registry import default_registry
-
-    table = dict(FORMATS)
-    for name, provided in sorted((registry or default_registry()).export_formats().items()):
-        spec = provided.spec
-        if name in table:
-            warnings.warn(f"Plugin {provided.plugin.name!r} ({provided.plugin.origin}) tries to "
-                          f"replace the built-in export format {name!r}; it is ignored.")
-            continue
-        table[name] = Format(name, suffix=spec.suffix, runtime=spec.runtime,
-                             precisions=(FLOAT32,), fixed_batch=spec.fixed_batch,
-                             summary=f"{spec.summary} [{provided.plugin.origin}]",
-                             backend=_PluginBackend(spec))
-    return table
