@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -452,3 +454,86 @@ def test_the_docs_format_table_matches_the_registered_built_in_formats():
     documented = {name: re.findall(r"`(\w+)`", quantizations) for name, quantizations in rows}
     registered = formats_table(registry_with())
     assert documented == {name: list(f.quantizations) for name, f in registered.items()}
+
+
+# Honest metadata, --step best, a full disk ------------------------------------------------------
+
+def run_command(*argv: str, code: str = "") -> subprocess.CompletedProcess:
+    """`ganzoo ARGV` in a fresh interpreter, after running `code` (a fault to inject)."""
+    program = f"{code}\nimport sys\nfrom ganzoo.cli import main\nsys.exit(main({list(argv)!r}))"
+    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=300)
+
+
+def ganzoo_lines(stderr: str) -> list[str]:
+    # TensorFlow's start-up lines are not ganzoo's (keeping them out is another change).
+    return [line for line in stderr.splitlines() if line.startswith("ganzoo")]
+
+
+def test_exported_files_say_which_weights_they_hold(trained, tmp_path):
+    run = trained("dcgan")
+    assert run.config.ema_decay > 0
+    batch = check_batch(run.config)
+    for averaged, weights, decay in ((True, "average", run.config.ema_decay),
+                                     (False, "trained", None)):
+        report = export(run.path, formats="onnx,tflite", averaged=averaged,
+                        out=tmp_path / weights, **FAST)
+        assert report.ok, report.table()
+        assert report.metadata["weights"] == weights and report.metadata["ema_decay"] == decay
+        for row in report.files:
+            assert FORMATS[row.format].read_metadata(row.path)["weights"] == weights
+        expected = run.load_generator(averaged=averaged)(batch["z"], training=False).numpy()
+        session = onnxruntime.InferenceSession(str(report.file("onnx").path))
+        np.testing.assert_allclose(session.run(["image"], batch)[0], expected, atol=1e-4)
+
+
+def test_the_metadata_names_the_data_without_a_path_of_the_training_machine(tmp_path):
+    folder = tmp_path / "home" / "alice" / "photos"
+    folder.mkdir(parents=True)
+    images = np.random.default_rng(0).integers(0, 256, (16, 28, 28), dtype=np.uint8)
+    np.savez(folder / "faces.npz", x=images)
+    run = ganzoo.train("mlp-gan", data=str(folder / "faces.npz"), steps=1, batch_size=8,
+                       out=tmp_path / "runs", progress=False).run
+    report = export(run.path, formats="onnx", **FAST)
+    metadata = onnxruntime.InferenceSession(str(report.file("onnx").path)) \
+        .get_modelmeta().custom_metadata_map["ganzoo"]
+    assert json.loads(metadata)["data"] == "faces.npz"
+    assert json.loads(metadata)["data_fingerprint"] == (run.config.data_fingerprint or "unknown")
+    assert "alice" not in metadata and str(tmp_path) not in metadata
+
+
+def test_export_takes_step_best_and_trained_weights_like_sample_and_eval(tmp_path):
+    run = ganzoo.train("dcgan", steps=2, checkpoint_every=1, out=tmp_path, **{
+        k: v for k, v in TINY.items() if k != "steps"}).run
+    # The best checkpoint by FID, as --eval-every keeps it, here the one of step 1.
+    best = run.best_checkpoint_dir
+    best.mkdir()
+    for part in run.checkpoint_dir.glob("ckpt-1.*"):
+        shutil.copy(part, best)
+    (best / "checkpoint").write_text('model_checkpoint_path: "ckpt-1"\n'
+                                     'all_model_checkpoint_paths: "ckpt-1"\n')
+    out = tmp_path / "export"
+    result = run_command("export", str(run.path), "--step", "best", "--trained-weights",
+                         "--format", "onnx", "--repeats", "1", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    metadata = json.loads((out / "ganzoo.json").read_text())["metadata"]
+    assert metadata["training_step"] == 1 and metadata["weights"] == "trained"
+
+
+def test_a_full_disk_ends_the_export_in_one_line_and_leaves_no_half_written_file(trained,
+                                                                                  tmp_path):
+    out = tmp_path / "export"
+    full_disk = ("import errno, onnx\n"
+                 "def save(model, path, *args, **kwargs):\n"
+                 "    open(path, 'wb').write(b'the first bytes of a model')\n"
+                 "    raise OSError(errno.ENOSPC, 'No space left on device', path)\n"
+                 "onnx.save = save\n")
+    result = run_command("export", str(trained("dcgan").path), "--format", "savedmodel,onnx",
+                         "--repeats", "1", "--out", str(out), code=full_disk)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = ganzoo_lines(result.stderr)
+    assert re.fullmatch(rf"ganzoo export: error: The disk holding '{re.escape(str(out))}' is "
+                        rf"full: writing generator\.onnx needs about [\d.]+ MB and [\d.]+ MB is "
+                        rf"free\..*", line)
+    assert sorted(p.name for p in out.iterdir()) == ["generator_savedmodel"]
