@@ -16,22 +16,14 @@ from ganzoo.exporting._errors import ExportError, ExportWarning, NoSpaceError
 from ganzoo.exporting._export import export
 from ganzoo.exporting._formats import FORMATS, formats_table
 from ganzoo.exporting._report import ExportedFile, ExportReport
-from ganzoo.plugin import ExportFormatSpec, ExportJob
-from ganzoo.plugin import ExportPrecision as Precision
-
-Format = ExportFormatSpec
 
 __all__ = [
     "FORMATS",
     "ExportError",
-    "ExportFormatSpec",
-    "ExportJob",
     "ExportReport",
     "ExportWarning",
     "ExportedFile",
-    "Format",
     "NoSpaceError",
-    "Precision",
     "export",
     "formats_table",
 ]
