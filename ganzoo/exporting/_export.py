@@ -85,14 +85,14 @@ def export(run: str | os.PathLike, formats: str | Sequence[str] = "all",
     if repeats < 1:
         raise ExportError(f"repeats must be at least 1. Received: repeats={repeats}.")
     trained_steps = int(opened.checkpoint_path(step).rsplit("-", 1)[1])
-    _prepare(out)
+    config = opened.config
+    generator = opened.load_generator(step, registry, averaged=averaged)
+    _prepare(out)  # after the load, so a run that cannot be loaded leaves no empty folder
 
     notes = []
     if any(t.precision.quantize == "int8" for t in targets):
         notes.append(INT8_WARNING)
         warnings.warn(INT8_WARNING, ExportWarning, stacklevel=2)
-    config = opened.config
-    generator = opened.load_generator(step, registry, averaged=averaged)
     shared = _metadata.describe(config, trained_steps, output, averaged)
     calibration = _check.inputs(CALIBRATION_IMAGES, config.latent_dim, config.num_classes,
                                 _check.CALIBRATION_SEED)
