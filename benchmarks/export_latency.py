@@ -13,7 +13,6 @@ shows one.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import warnings
 import platform
@@ -47,14 +46,15 @@ def measure(run_path: str, out: Path, repeats: int, threads: int | None) -> list
     import tensorflow as tf
 
     import ganzoo
-    from ganzoo.export import _check, _metadata, _tflite
-    from ganzoo.export._formats import FORMATS, Target
-    from ganzoo.export._serving import serving
+    from ganzoo.exporting import FORMATS, ExportWarning, _check, _metadata
+    from ganzoo.exporting._formats import Target
+    from ganzoo.exporting._serving import serving
+    from ganzoo.plugin import ExportJob
     from ganzoo.runs import Run
 
     if threads:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
-    warnings.simplefilter("ignore", ganzoo.export.ExportWarning)
+    warnings.simplefilter("ignore", ExportWarning)
     report = ganzoo.export(run_path, formats="all", quantize="none,int8", out=out,
                            repeats=1, threads=threads, progress=False)
     batch64 = ganzoo.export(run_path, formats="tflite", batch=64, out=out / "batch64",
@@ -84,10 +84,9 @@ def measure(run_path: str, out: Path, repeats: int, threads: int | None) -> list
     rows = [timed("Keras `generator(z, training=False)`", "TensorFlow", keras_call, None),
             timed("Keras in a `tf.function`", "TensorFlow", function_call, None)]
     for row in (*report.files, *batch64.files):
-        module = importlib.import_module(f"ganzoo.export._{row.format}")
         file_batch = None if row.batch == "dynamic" else int(row.batch)
         name = row.path.relative_to(out)
-        rows.append(timed(f"`{name}`", row.runtime, module.runner(row.path, threads),
+        rows.append(timed(f"`{name}`", row.runtime, FORMATS[row.format].runner(row.path, threads),
                           file_batch))
 
     # An open batch size: what `ganzoo export` avoids for TFLite (see FORMATS["tflite"]).
@@ -95,16 +94,17 @@ def measure(run_path: str, out: Path, repeats: int, threads: int | None) -> list
                                 _check.CALIBRATION_SEED)
     shared = _metadata.describe(config, report.step, "float32")
     tflite = FORMATS["tflite"]
+    open_batch = serving(generator, config.latent_dim, conditional, None, "float32")
     for quantize in ("none", "int8"):
         precision = tflite.precision(quantize)
         path = out / f"generator{precision.infix()}.open-batch.tflite"
         target = Target(tflite, precision, None, path)
-        _tflite.write(serving(generator, config.latent_dim, conditional, None, "float32"),
-                      target, _metadata.for_file(shared, target),
-                      lambda: ([np.asarray(v[i:i + 1]) for v in calibration.values()]
-                               for i in range(128)))
+        tflite.write(ExportJob(open_batch.function, path, _metadata.for_file(shared, target),
+                               precision, None, None, open_batch.layer_names,
+                               lambda: ([np.asarray(v[i:i + 1]) for v in calibration.values()]
+                                        for i in range(128))))
         rows.append(timed(f"`{path.name}` (open batch)", "LiteRT",
-                          _tflite.runner(path, threads), None))
+                          tflite.runner(path, threads), None))
     return rows
 
 

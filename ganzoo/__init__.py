@@ -43,12 +43,9 @@ def __getattr__(name: str):
 
         return getattr(sampling, name)
     if name == "export":
-        # The package ganzoo.export is callable as ganzoo.export.export; returning the package
-        # rather than the function keeps `ganzoo.export` the same object before and after the
-        # package is imported (the import makes the package the attribute).
-        import importlib
+        from ganzoo.exporting import export
 
-        return importlib.import_module("ganzoo.export")
+        return export
     raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
 
 

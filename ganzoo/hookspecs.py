@@ -63,12 +63,14 @@ def ganzoo_cli_commands() -> list[CommandSpec]:
 
 @hookspec
 def ganzoo_export_formats() -> list[ExportFormatSpec]:
-    """Return extra formats for ``ganzoo export --format``.
+    """Return the export formats this plugin provides (``ganzoo export --format NAME``).
 
-    An `ExportFormatSpec` writes a file from the generator's serving function, loads it in its
-    own runtime and reads back its metadata; ganzoo validates the options against it, checks
-    the file's images against the Keras generator (max difference 1e-4) and times it, exactly as
-    for the built-in formats. Built-in formats cannot be replaced.
+    An `ExportFormatSpec` names the format, its file suffix and runtime, the precisions it takes
+    (each with the check its files must pass), a fixed batch or opsets if it has them, and how
+    to write a file from the generator's serving function (an `ExportJob`), run it in its
+    runtime and read its metadata back. The built-in savedmodel, tflite and onnx formats arrive
+    through this hook too, so every format gets the same option checks, parity check against the
+    Keras generator, timing and line in ``ganzoo export --help``.
     """
 
 

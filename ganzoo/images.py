@@ -1,47 +1,19 @@
-"""Image grids and animations with Pillow: how people look at what a GAN makes."""
+"""Image grids and animations with Pillow: how people look at what a GAN makes.
+
+`to_uint8`, `grid` and `grid_columns` are the edge runner's (``ganzoo_edge``), so a grid from
+``ganzoo sample`` and one from ``ganzoo-edge`` are laid out by the same code.
+"""
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
+from ganzoo_edge import grid, grid_columns, to_uint8
 from PIL import Image
 
-
-def to_uint8(images: np.ndarray) -> np.ndarray:
-    """Map generator output in [-1, 1] to pixels 0..255 (rounding, clipping stray values)."""
-    return np.clip(np.rint((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
-
-
-def grid_columns(num_classes: int, label: int | None = None) -> int | None:
-    """Columns of a grid: one per class (at most 10) when a conditional grid shows every class
-    in turn, else None (as square as the count allows)."""
-    return min(num_classes, 10) if num_classes and label is None else None
-
-
-def grid(images: np.ndarray, columns: int | None = None, padding: int = 2,
-         min_width: int = 256) -> Image.Image:
-    """Tile uint8 NHWC images into one picture, upscaled (nearest) to at least `min_width` px."""
-    images = np.asarray(images)
-    if images.dtype != np.uint8:
-        images = to_uint8(images)
-    count, height, width, channels = images.shape
-    columns = columns or math.ceil(math.sqrt(count))
-    rows = math.ceil(count / columns)
-    canvas = np.zeros((rows * (height + padding) + padding, columns * (width + padding) + padding,
-                       channels), np.uint8)
-    for index, image in enumerate(images):
-        top = padding + (index // columns) * (height + padding)
-        left = padding + (index % columns) * (width + padding)
-        canvas[top:top + height, left:left + width] = image
-    picture = Image.fromarray(canvas[..., 0] if channels == 1 else canvas)
-    scale = max(1, math.ceil(min_width / picture.width))
-    if scale > 1:
-        picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
-    return picture
+__all__ = ["animate", "grid", "grid_columns", "save_atomic", "to_uint8"]
 
 
 def save_atomic(picture: Image.Image, path: Path, **options: object) -> Path:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pluggy
@@ -40,6 +40,9 @@ __all__ = [
     "CallbackSpec",
     "CommandSpec",
     "ExportFormatSpec",
+    "ExportJob",
+    "ExportPrecision",
+    "FLOAT32",
     "DatasetSpec",
     "Defaults",
     "LossSpec",
@@ -257,26 +260,130 @@ class CommandSpec:
 
 
 @dataclass(frozen=True)
-class ExportFormatSpec:
-    """An export format provided by a plugin, written in float32.
+class ExportPrecision:
+    """One precision an export format can write (a ``--quantize`` value).
 
-    `write(function, path, metadata)` writes the file at `path` from `function`, a
-    `tf.function` with the input signature ``z`` (and ``label``) returning ``{"image": ...}``;
-    `metadata` is the dictionary every ganzoo file carries and must read back unchanged.
-    `runner(path)` returns a callable from ``{"z": ..., "label": ...}`` numpy inputs to the numpy
-    image batch; `read_metadata(path)` returns the embedded metadata (or None). ganzoo checks
-    the file against the Keras generator and times it like a built-in format. `fixed_batch`
-    is the batch size the file must have when the user leaves it open (None: any batch).
+    `quantize` is the ``--quantize`` value, `label` the name used in file names and the report.
+    A file passes its check when it differs from the Keras generator by at most 1e-4 (when
+    `psnr_floor` is None) or reaches `psnr_floor` dB of PSNR (peak-to-peak 2, images on [-1, 1]).
+    """
+
+    quantize: str
+    label: str
+    psnr_floor: float | None = None
+    summary: str = ""
+
+    def infix(self) -> str:
+        """What goes between ``generator`` and the format's suffix: ``""`` or ``".int8"``."""
+        return "" if self.quantize == "none" else f".{self.label}"
+
+
+FLOAT32 = ExportPrecision("none", "float32", summary="float32 weights and arithmetic")
+"""The precision every format should take; the default of `ExportFormatSpec.precisions`."""
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """One file for an export format to write: what `ExportFormatSpec.write` receives.
+
+    `function` is a `tf.function` with the input signature ``z`` (float32
+    ``[batch, latent_dim]``) and, for a conditional generator, ``label`` (int32 ``[batch]``),
+    returning ``{"image": ...}``; `batch` is its fixed batch size (None: open).
+    `path` is where to write: a temporary sibling of the final name that ganzoo renames once
+    `write` returns, so a failed write never leaves a file that looks complete.
+    `metadata` is the dictionary the file must carry and `read_metadata` return unchanged.
+    `precision` is one of the format's `precisions`; `opset` the opset asked for (formats with
+    `opsets`; else None). `calibration()` yields batches of inputs in the signature's order,
+    for quantizations that calibrate. `layer_names` are the generator's layers, to name the
+    one an unsupported operation comes from.
+    """
+
+    function: tf.types.experimental.PolymorphicFunction
+    path: Path
+    metadata: dict[str, Any]
+    precision: ExportPrecision
+    batch: int | None
+    opset: int | None
+    layer_names: tuple[str, ...]
+    calibration: Callable[[], Iterable[list[np.ndarray]]]
+
+    @property
+    def concrete(self) -> tf.types.experimental.ConcreteFunction:
+        return self.function.get_concrete_function()
+
+    def variables_module(self) -> tf.Module:
+        """A new `tf.Module` that owns the `tf.Variable`s `function` reads.
+
+        Keras 3 variables wrap `tf.Variable`s. The SavedModel writer and the LiteRT converter
+        need the wrapped ones tracked directly: given the Keras model instead, the converter
+        leaves them as uninitialized resource variables and the .tflite file answers NaN.
+        """
+        import tensorflow as tf
+
+        module = tf.Module()
+        module.generator_variables = list(self.concrete.variables)
+        return module
+
+
+@dataclass(frozen=True)
+class ExportFormatSpec:
+    """An export format: its files, what it accepts, and how to write, run and read them.
+
+    The built-in formats (savedmodel, tflite, onnx) are specs like any plugin's.
+
+    `write(job)` writes one file (see `ExportJob`). `runner(path, threads)` loads the file in
+    its own runtime and returns a callable from numpy inputs ``{"z": ..., "label": ...}`` to the
+    numpy image batch (keep what it loads alive in its closure); `threads` None means one per
+    core. `read_metadata(path)` returns the embedded metadata (or None). `size(path)` is the
+    bytes written (default: the file's size, or the sum over a folder).
+
+    `suffix` ends the file (or folder) name: ``generator{precision infix}{suffix}``.
+    `precisions` are the ``--quantize`` values it takes, each with its check.
+    `fixed_batch` is the batch a file gets when the user leaves the batch open and the format
+    cannot leave it open (None: it can). `opsets` and `default_opset` are for formats that
+    take ``--opset``.
     """
 
     name: str
     suffix: str
     runtime: str
-    write: Callable[[object, Path, dict], None]
-    runner: Callable[[Path], Callable[[dict], np.ndarray]]
+    write: Callable[[ExportJob], None]
+    runner: Callable[[Path, int | None], Callable[[dict[str, np.ndarray]], np.ndarray]]
     read_metadata: Callable[[Path], dict | None]
     summary: str = ""
+    precisions: tuple[ExportPrecision, ...] = (FLOAT32,)
     fixed_batch: int | None = None
+    opsets: range | None = None
+    default_opset: int | None = None
+    size: Callable[[Path], int] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.precisions:
+            raise PluginError(f"Export format {self.name!r} must take at least one precision. "
+                              f"Received: precisions=().")
+        if (self.opsets is None) != (self.default_opset is None) or (
+                self.opsets is not None and self.default_opset not in self.opsets):
+            raise PluginError(f"Export format {self.name!r}: default_opset must be one of "
+                              f"opsets. Received: opsets={self.opsets}, "
+                              f"default_opset={self.default_opset}.")
+
+    @property
+    def quantizations(self) -> tuple[str, ...]:
+        return tuple(p.quantize for p in self.precisions)
+
+    def precision(self, quantize: str) -> ExportPrecision:
+        return next(p for p in self.precisions if p.quantize == quantize)
+
+    def filename(self, precision: ExportPrecision) -> str:
+        return f"generator{precision.infix()}{self.suffix}"
+
+    def bytes_written(self, path: Path) -> int:
+        if self.size is not None:
+            return self.size(path)
+        path = Path(path)
+        if path.is_dir():
+            return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        return path.stat().st_size
 
 
 class Augmentation:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ganzoo.errors import GanzooError
-from ganzoo.images import grid, save_atomic, to_uint8
+from ganzoo.images import grid, grid_columns, save_atomic, to_uint8
 
 
 def latents(count: int, latent_dim: int, seed: int):
@@ -88,8 +88,7 @@ def sample(run: str | os.PathLike, n: int = 64, label: int | None = None, seed: 
     generator = opened.load_generator(step)
     images = generate(generator, n, config.latent_dim, seed, labels)
     if out is not None:
-        columns = min(config.num_classes, 10) if config.num_classes and label is None else None
-        save_atomic(grid(images, columns=columns), out)
+        save_atomic(grid(images, columns=grid_columns(config.num_classes, label)), out)
     return images
 
 

@@ -1,9 +1,14 @@
-"""The edge runner (``export/``, distribution ganzoo-edge): exported files without TensorFlow."""
+"""The edge runner (``ganzoo-edge/``, distribution ganzoo-edge): exported files without
+TensorFlow."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
+
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -133,3 +138,97 @@ def test_the_edge_distribution_declares_its_runtime_dependencies():
     assert any(r.startswith("ai-edge-litert") and 'extra == "litert"' in r for r in requires)
     entry_points = {ep.name: ep.value for ep in metadata.entry_points(group="console_scripts")}
     assert entry_points["ganzoo-edge"] == "ganzoo_edge.cli:main"
+
+
+# The command refuses bad input in one line, in a real process ------------------------------
+
+def edge_command() -> list[str]:
+    script = shutil.which("ganzoo-edge", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-m", "ganzoo_edge"]
+
+
+def with_metadata(source: Path, path: Path, change) -> Path:
+    """A copy of an exported ONNX file whose ganzoo metadata text is `change(text)`."""
+    model = onnx.load(str(source))
+    entry = next(p for p in model.metadata_props if p.key == "ganzoo")
+    entry.value = change(entry.value)
+    onnx.save(model, str(path))
+    return path
+
+
+def without(field: str):
+    return lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != field})
+
+
+@pytest.mark.parametrize("case, message", [
+    ("out-unwritable", "Cannot write --out '/proc/grid.png': "),
+    ("out-a-folder", "--out is a folder; give the path of a .png file to write."),
+    ("model-a-folder", "is a folder; give the .onnx or .tflite file inside it"),
+    ("metadata-not-json", "has malformed ganzoo metadata: it is not JSON"),
+    ("metadata-field-missing", "has malformed ganzoo metadata: the field 'latent_dim' is missing"),
+    ("metadata-wrong-shapes", "latent_dim=7, but the file's input z has the shape ['batch', 100]"),
+    ("metadata-wrong-classes", "num_classes=0 means inputs z, but the file's inputs are z, label"),
+    ("flag-error", "argument --n: expected a positive integer, received 'x'"),
+])
+def test_the_command_refuses_bad_input_with_one_line_and_status_2(exported, tmp_path, case,
+                                                                   message):
+    dcgan, cgan = exported["dcgan"]["onnx"], exported["cgan"]["onnx"]
+    grid = str(tmp_path / "grid.png")
+    argv = {
+        "out-unwritable": [dcgan, "--out", "/proc/grid.png"],
+        "out-a-folder": [dcgan, "--out", str(tmp_path)],
+        "model-a-folder": [dcgan.parent, "--out", grid],
+        "metadata-not-json": [with_metadata(dcgan, tmp_path / "a.onnx", lambda t: t[:-1]),
+                              "--out", grid],
+        "metadata-field-missing": [with_metadata(dcgan, tmp_path / "b.onnx",
+                                                 without("latent_dim")), "--out", grid],
+        "metadata-wrong-shapes": [with_metadata(dcgan, tmp_path / "c.onnx", lambda t: json.dumps(
+            {**json.loads(t), "latent_dim": 7})), "--out", grid],
+        "metadata-wrong-classes": [with_metadata(cgan, tmp_path / "d.onnx", lambda t: json.dumps(
+            {**json.loads(t), "num_classes": 0})), "--out", grid],
+        "flag-error": [dcgan, "--out", grid, "--n", "x"],
+    }[case]
+    result = subprocess.run([*edge_command(), *map(str, argv)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("ganzoo-edge: error: ")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert message in result.stderr
+    assert not (tmp_path / "grid.png").exists()
+    assert not list(tmp_path.glob(".*.partial"))
+
+
+@pytest.mark.parametrize("arch, labels, message", [
+    ("cgan", [-1, 0], r"from 0 to 9 .*Received: label=-1\."),
+    ("cgan", [0, 10], r"Received: label=10\."),
+    ("cgan", [3], r"one class index per latent \(2\)"),
+    ("cgan", [0.5, 1.0], "must be integer class indices"),
+    ("dcgan", [0, 1], "unconditional generator and takes no labels"),
+])
+def test_the_python_api_checks_labels_like_the_command_line(exported, arch, labels, message):
+    generator = ganzoo_edge.load(exported[arch]["onnx"])
+    with pytest.raises(ganzoo_edge.EdgeError, match=message):
+        generator(generator.latents(2), labels)
+
+
+def test_the_python_api_checks_the_latents_shape(exported):
+    generator = ganzoo_edge.load(exported["dcgan"]["onnx"])
+    with pytest.raises(ganzoo_edge.EdgeError, match=r"z must have the shape \[n, 100\]"):
+        generator(np.zeros((2, 99), np.float32))
+
+
+# One grid ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("num_classes, label, columns", [
+    (10, None, 10), (3, None, 3), (26, None, 10), (10, 4, None), (0, None, None)])
+def test_a_grid_of_every_class_has_one_column_per_class_up_to_ten(num_classes, label, columns):
+    assert ganzoo_edge.grid_columns(num_classes, label) == columns
+
+
+def test_ganzoo_draws_its_grids_with_the_edge_runners_code():
+    import ganzoo.images
+
+    assert ganzoo.images.grid is ganzoo_edge.grid
+    assert ganzoo.images.grid_columns is ganzoo_edge.grid_columns
+    assert ganzoo.images.to_uint8 is ganzoo_edge.to_uint8

@@ -1,4 +1,4 @@
-"""``ganzoo export``: write SavedModel, TFLite and ONNX files of a run's generator, proven."""
+"""``ganzoo export``: write a run's generator in every registered format, each file proven."""
 
 from __future__ import annotations
 
@@ -9,33 +9,45 @@ import sys
 import warnings
 
 from ganzoo.cli._types import positive_int
-from ganzoo.export._formats import FLOAT_TOLERANCE, FORMATS, OUTPUTS, QUANTIZATIONS
+from ganzoo.cli.sample import step_or_best
+
+_FORMATS_HELP = object()  # stands for the format table until the help is shown
+
+
+class _HelpWithFormats(argparse.RawDescriptionHelpFormatter):
+    # Listing the formats loads every plugin (seconds); only `ganzoo export --help` pays.
+    def add_text(self, text):
+        super().add_text(_formats_table() if text is _FORMATS_HELP else text)
 
 
 def add_parser(subparsers) -> None:
-    fixed = ", ".join(f"{f.fixed_batch} for {f.name}" for f in FORMATS.values() if f.fixed_batch)
-    opsets = {f.name: f for f in FORMATS.values() if f.opsets is not None}
     parser = subparsers.add_parser(
-        "export", help="export a trained generator to SavedModel, TFLite and ONNX",
+        "export", help="export a trained generator to SavedModel, TFLite, ONNX and plugin formats",
         description="Export a run's generator, check every file against the Keras generator, "
                     "time it in its own runtime and print a table. Exits with status 1 if a "
                     "file fails its check.",
-        epilog=_formats_table(), formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_FORMATS_HELP, formatter_class=_HelpWithFormats)
     parser.add_argument("run", metavar="RUN", help="run directory printed by 'ganzoo train'")
     parser.add_argument("--format", default="all", metavar="F[,F...]",
-                        help=f"{', '.join(FORMATS)} or all (default: all)")
+                        help="formats listed below, or all (default: all)")
     parser.add_argument("--quantize", default="none", metavar="Q[,Q...]",
-                        help=f"{', '.join(QUANTIZATIONS)} (default: none); each is written for "
-                             f"every format that takes it")
-    parser.add_argument("--opset", type=positive_int, help="; ".join(
-        f"{f.name} opset, {f.opsets.start} to {f.opsets.stop - 1} (default: {f.default_opset})"
-        for f in opsets.values()))
+                        help="precisions listed below (default: none, float32); each is written "
+                             "for every format that takes it")
+    parser.add_argument("--opset", type=positive_int,
+                        help="opset, for the formats that take one (see below)")
     parser.add_argument("--batch", default="dynamic", metavar="N|dynamic",
-                        help=f"batch size of the files (default: dynamic; a fixed {fixed})")
-    parser.add_argument("--output", default="float32", metavar="|".join(OUTPUTS),
+                        help="batch size of the files (default: dynamic, which some formats "
+                             "fix; see below)")
+    parser.add_argument("--output", default="float32", metavar="float32|uint8",
                         help="float32 images in [-1, 1], or uint8 pixels (default: float32)")
     parser.add_argument("--out", metavar="DIR", help="folder to write to (default: RUN/export)")
-    parser.add_argument("--step", type=positive_int, help="checkpoint step (default: latest)")
+    parser.add_argument("--step", type=step_or_best, metavar="STEP|best",
+                        help="checkpoint step, or 'best' for the lowest FID kept by "
+                             "--eval-every (default: latest)")
+    parser.add_argument("--trained-weights", action="store_true",
+                        help="export the trained generator weights instead of their moving "
+                             "average (the default, as 'ganzoo sample' draws); the metadata "
+                             "says which")
     parser.add_argument("--repeats", type=positive_int, default=20,
                         help="timed repetitions per latency (default: 20)")
     parser.add_argument("--threads", type=positive_int,
@@ -44,28 +56,46 @@ def add_parser(subparsers) -> None:
 
 
 def _formats_table() -> str:
-    lines = ["formats:"]
-    for f in FORMATS.values():
+    from ganzoo.exporting._formats import FLOAT_TOLERANCE
+    from ganzoo.registry import default_registry
+
+    provided = default_registry().export_formats()
+    precisions = {p.quantize: p for name in sorted(provided)
+                  for p in provided[name].spec.precisions}
+    width = max([len(n) for n in [*provided, *precisions]], default=0) + 2
+    lines = ["formats (--format), from the installed plugins:"]
+    for name in sorted(provided):
+        f, plugin = provided[name].spec, provided[name].plugin
         files = ", ".join(f.filename(p) for p in f.precisions)
-        lines.append(f"  {f.name:<11}{f.summary}; runs in {f.runtime}")
-        lines.append(f"  {'':<11}{files}")
+        details = [f"runs in {f.runtime}"]
+        if f.fixed_batch:
+            details.append(f"dynamic batch fixed to {f.fixed_batch}")
+        if f.opsets is not None:
+            details.append(f"--opset {f.opsets.start} to {f.opsets.stop - 1} "
+                           f"(default {f.default_opset})")
+        lines.append(f"  {f.name:<{width}}{f.summary}; {'; '.join(details)} "
+                     f"[{plugin.origin}]")
+        lines.append(f"  {'':<{width}}{files}")
     lines.append("precisions (--quantize), each with the check its files must pass:")
-    for p in {p.quantize: p for f in FORMATS.values() for p in f.precisions}.values():
+    for p in precisions.values():
         check = (f"PSNR >= {p.psnr_floor:g} dB" if p.psnr_floor is not None
                  else f"max diff <= {FLOAT_TOLERANCE:g}")
-        lines.append(f"  {p.quantize:<11}{p.summary} ({check})")
+        takers = ", ".join(n for n in sorted(provided)
+                           if p.quantize in provided[n].spec.quantizations)
+        lines.append(f"  {p.quantize:<{width}}{p.summary} ({check}; {takers})")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ganzoo.export import ExportWarning, export
+    from ganzoo.exporting import ExportWarning, export
 
     with warnings.catch_warnings():
         warnings.simplefilter("always", ExportWarning)
         warnings.showwarning = _print_warning
         report = export(args.run, formats=args.format, quantize=args.quantize, batch=args.batch,
                         opset=args.opset, output=args.output, out=args.out, step=args.step,
-                        repeats=args.repeats, threads=args.threads)
+                        repeats=args.repeats, threads=args.threads,
+                        averaged=not args.trained_weights)
     print()
     print(report.table())
     print(f"\nReport: {report.out / 'ganzoo.json'}")

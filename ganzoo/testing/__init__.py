@@ -11,6 +11,11 @@ reloads the generator, and (when the exporter is installed) exports it to every 
 compares the files with the Keras model. It raises `ContractError` at the first broken promise,
 with a message that says what to fix.
 
+`check_export_format("my-format")` does the same for an export format: it writes a tiny
+generator (unconditional and conditional) in every precision the format takes, runs each file in
+the format's runtime, checks it against the Keras generator with the format's own tolerance and
+reads its metadata back.
+
 `registry_with(plugin, ...)` makes a registry without entry-point autoloading, so a test can
 define a throwaway plugin inline.
 """
@@ -29,7 +34,7 @@ from ganzoo.plugin import ArchitectureSpec, hookimpl
 from ganzoo.registry import Registry, default_registry
 
 __all__ = ["ArchitectureReport", "ContractError", "architectures_to_check", "check_architecture",
-           "registry_with"]
+           "check_export_format", "export_formats_to_check", "registry_with"]
 
 
 class ContractError(AssertionError):
@@ -47,14 +52,15 @@ class ArchitectureReport:
 
 
 def registry_with(*plugins: object, builtins: bool = False) -> Registry:
-    """A registry that loads no entry points: ganzoo's losses, datasets, training callbacks
-    and augmentations, plus `plugins`.
+    """A registry that loads no entry points: ganzoo's losses, datasets, training callbacks,
+    augmentations and export formats, plus `plugins`.
 
     With `builtins`, the built-in architectures are registered too. A plugin may be a module,
     an object with `@hookimpl` methods, or an `ArchitectureSpec` (wrapped into a plugin).
     """
     from ganzoo import augmentations, losses
     from ganzoo.data import builtin as datasets
+    from ganzoo.exporting.formats import builtin_modules as builtin_export_formats
     from ganzoo.training import callbacks
 
     registry = Registry(autoload=False)
@@ -62,10 +68,12 @@ def registry_with(*plugins: object, builtins: bool = False) -> Registry:
     registry.register(datasets, "datasets", "ganzoo")
     registry.register(callbacks, "callbacks", "ganzoo")
     registry.register(augmentations, "augmentations", "ganzoo")
+    for module in builtin_export_formats():
+        registry.register(module, module.__name__.rsplit(".", 1)[1], "ganzoo")
     if builtins:
-        from ganzoo.architectures import acgan, cgan, dcgan, lsgan, mlp_gan, sngan
+        from ganzoo.architectures import acgan, cgan, dcgan, fastgan, lsgan, mlp_gan, sngan
 
-        for module in (mlp_gan, dcgan, cgan, sngan, lsgan, acgan):
+        for module in (mlp_gan, dcgan, cgan, sngan, lsgan, acgan, fastgan):
             registry.register(module, module.__name__.rsplit(".", 1)[1].replace("_", "-"),
                               "ganzoo")
     for plugin in plugins:
@@ -221,3 +229,69 @@ def _check_export(spec: ArchitectureSpec, run, registry: Registry) -> tuple[str,
 def architectures_to_check(registry: Registry | None = None) -> Iterable[str]:
     """Every registered architecture name, for parametrizing a suite over the registry."""
     return sorted((registry or default_registry()).architectures())
+
+
+# Export formats ----------------------------------------------------------------------------
+
+def check_export_format(name: str, *, registry: Registry | None = None,
+                        quantize: Sequence[str] | None = None,
+                        workdir: str | Path | None = None) -> list:
+    """Check that an export format keeps the plugin contract; raise `ContractError` if not.
+
+    Writes a tiny generator, unconditional and conditional, in every precision the format takes
+    (or those in `quantize`), runs each file in the format's runtime, compares its images with
+    the Keras generator's against the precision's own requirement (max diff 1e-4, or its PSNR
+    floor) and reads the embedded metadata back.
+
+    Args:
+        name: a registered export format.
+        registry: where to find it (default: the installed plugins).
+        quantize: the ``--quantize`` values to check (default: every one it takes).
+        workdir: where to write the files (default: a temporary folder).
+
+    Returns:
+        The checked files, one `ganzoo.exporting.ExportedFile` each.
+    """
+    from ganzoo.exporting._export import check_format
+
+    registry = registry or default_registry()
+    provided = _fail_on_error(lambda: registry.export_formats(), name, "cannot be listed")
+    if name not in provided:
+        raise ContractError(f"{name}: is not a registered export format. Registered: "
+                            f"{', '.join(sorted(provided)) or 'none'}.")
+    spec = provided[name].spec
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(workdir) if workdir else Path(scratch)
+        for classes in (0, 3):
+            out = root / f"{name}-{'conditional' if classes else 'unconditional'}"
+            rows += check_format(spec, _tiny_generator(classes), classes, out, quantize)
+    broken = [row for row in rows if not row.ok]
+    if broken:
+        raise ContractError(f"{name}: " + "; ".join(
+            f"{row.precision} file ({Path(row.path).parent.name}) {row.status}: {row.message}"
+            for row in broken))
+    return rows
+
+
+def _tiny_generator(num_classes: int, latent_dim: int = 8):
+    """A generator small enough to convert in a second: z (and a label) to 8x8x1 in [-1, 1]."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    z = keras.Input((latent_dim,), name="z")
+    x = keras.layers.Dense(4 * 4 * 4)(z)
+    inputs = [z]
+    if num_classes:
+        label = keras.Input((), dtype="int32", name="label")
+        x = keras.layers.Add()([x, keras.layers.Embedding(num_classes, 4 * 4 * 4)(label)])
+        inputs.append(label)
+    x = keras.layers.Reshape((4, 4, 4))(keras.layers.ReLU()(x))
+    x = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same")(x)
+    image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
+    return keras.Model(inputs if num_classes else z, image, name="tiny_export_check")
+
+
+def export_formats_to_check(registry: Registry | None = None) -> Iterable[str]:
+    """Every registered export format name, for parametrizing a suite over the registry."""
+    return sorted((registry or default_registry()).export_formats())

@@ -3,6 +3,7 @@
 ``ganzoo_registry``: a fresh registry with ganzoo's losses and datasets and no entry-point
 autoloading; register a throwaway plugin with ``ganzoo_registry.register(obj)``.
 ``check_architecture``: `ganzoo.testing.check_architecture`, with a scratch folder per test.
+``check_export_format``: `ganzoo.testing.check_export_format`, likewise.
 """
 
 from __future__ import annotations
@@ -24,5 +25,17 @@ def check_architecture(tmp_path):
     def run(architecture, **options):
         options.setdefault("workdir", tmp_path)
         return check(architecture, **options)
+
+    return run
+
+
+@pytest.fixture
+def check_export_format(tmp_path):
+    """`ganzoo.testing.check_export_format`, writing into a scratch folder per test."""
+    from ganzoo.testing import check_export_format as check
+
+    def run(name, **options):
+        options.setdefault("workdir", tmp_path)
+        return check(name, **options)
 
     return run

@@ -3,43 +3,34 @@
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ganzoo.export import _metadata
-from ganzoo.export._errors import ExportError
-from ganzoo.export._formats import Target
-from ganzoo.export._serving import Serving
+from ganzoo.exporting import _metadata
+from ganzoo.exporting._errors import ExportError
+from ganzoo.plugin import ExportFormatSpec, ExportJob, hookimpl
 
 
-def write(serving: Serving, target: Target, metadata: dict[str, Any], calibration=None) -> None:
+def write(job: ExportJob) -> None:
     import tensorflow as tf
 
-    text = _metadata.dumps(metadata)
-    module = serving.trackable()
-    module.serve = serving.function
+    text = _metadata.dumps(job.metadata)
+    module = job.variables_module()
+    module.serve = job.function
     module.metadata = tf.function(lambda: tf.constant(text), input_signature=[])
     with tempfile.TemporaryDirectory() as scratch:
         asset = Path(scratch) / _metadata.FILENAME
         asset.write_text(text, encoding="utf-8")
         module.metadata_file = tf.saved_model.Asset(str(asset))
-        partial = target.path.with_name(f".{target.path.name}.tmp")
-        shutil.rmtree(partial, ignore_errors=True)
         try:
-            tf.saved_model.save(module, str(partial),
-                                signatures={"serving_default": serving.concrete})
+            tf.saved_model.save(module, str(job.path),
+                                signatures={"serving_default": job.concrete})
         except Exception as error:  # whatever a layer's tracking or serialization raises
-            shutil.rmtree(partial, ignore_errors=True)
             raise ExportError(f"Format 'savedmodel' could not save the generator: "
                               f"{type(error).__name__}: {error}") from error
-    # A folder cannot be replaced atomically; a crash between these two lines leaves no model
-    # rather than half of one.
-    shutil.rmtree(target.path, ignore_errors=True)
-    partial.rename(target.path)
 
 
 def runner(path: Path, threads: int | None = None):
@@ -59,5 +50,12 @@ def read_metadata(path: Path) -> dict[str, Any] | None:
     return json.loads(asset.read_text(encoding="utf-8")) if asset.is_file() else None
 
 
-def size(path: Path) -> int:
-    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+SAVEDMODEL = ExportFormatSpec(
+    "savedmodel", suffix="_savedmodel", runtime="TensorFlow", write=write, runner=runner,
+    read_metadata=read_metadata,
+    summary="TensorFlow SavedModel with a serving_default signature")
+
+
+@hookimpl
+def ganzoo_export_formats() -> list[ExportFormatSpec]:
+    return [SAVEDMODEL]

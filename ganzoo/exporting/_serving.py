@@ -15,22 +15,8 @@ class Serving:
     """A generator wrapped for export at one batch size and output type."""
 
     function: tf.types.experimental.PolymorphicFunction
-    concrete: tf.types.experimental.ConcreteFunction
     conditional: bool
     layer_names: tuple[str, ...]
-
-    def trackable(self) -> tf.Module:
-        """A new module that owns the `tf.Variable`s `function` reads.
-
-        Keras 3 variables wrap `tf.Variable`s. The SavedModel writer and the LiteRT converter
-        need the wrapped ones tracked directly: given the Keras model instead, the converter
-        leaves them as uninitialized resource variables and the .tflite file answers NaN.
-        """
-        import tensorflow as tf
-
-        module = tf.Module()
-        module.generator_variables = list(self.concrete.variables)
-        return module
 
 
 def serving(generator: keras.Model, latent_dim: int, conditional: bool, batch: int | None,
@@ -48,7 +34,8 @@ def serving(generator: keras.Model, latent_dim: int, conditional: bool, batch: i
         return {"image": to_pixels(images) if output == "uint8" else images}
 
     function = tf.function(serve, input_signature=specs, autograph=False)
-    return Serving(function, function.get_concrete_function(), conditional,
+    function.get_concrete_function()  # trace once, here, for every file that shares it
+    return Serving(function, conditional,
                    tuple(layer.name for layer in generator.layers))
 
 

@@ -8,30 +8,26 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from pathlib import Path
-from typing import Any
 
-import numpy as np
+from ganzoo_edge.runtimes import OnnxRuntime
 
-from ganzoo.export import _metadata
-from ganzoo.export._errors import ExportError, cannot_express
-from ganzoo.export._formats import Target
-from ganzoo.export._serving import Serving
+from ganzoo.exporting import _metadata
+from ganzoo.exporting._errors import ExportError, cannot_express
+from ganzoo.plugin import ExportFormatSpec, ExportJob, hookimpl
 
 BATCH_AXIS = "batch"
 _STANDARD_DOMAINS = ("", "ai.onnx")
 
 
-def write(serving: Serving, target: Target, metadata: dict[str, Any], calibration=None) -> None:
+def write(job: ExportJob) -> None:
     import onnx
     import tf2onnx
 
     try:
         with _quiet("tf2onnx"):
             model, _ = tf2onnx.convert.from_function(
-                serving.function, input_signature=serving.function.input_signature,
-                opset=target.opset)
+                job.function, input_signature=job.function.input_signature, opset=job.opset)
     except Exception as error:  # tf2onnx raises whatever its handlers raise
         raise ExportError(f"Format 'onnx' could not convert the generator: "
                           f"{type(error).__name__}: {error}") from error
@@ -41,44 +37,26 @@ def write(serving: Serving, target: Target, metadata: dict[str, Any], calibratio
                and not onnx.defs.has(node.op_type, node.domain or "")]
     if unknown:
         raise cannot_express("onnx", {n.op_type for n in unknown}, [n.name for n in unknown],
-                             serving.layer_names,
+                             job.layer_names,
                              "Use layers built from ops that tf2onnx converts, or export "
                              "another format.")
-    if target.batch is None:
+    if job.batch is None:
         _name_batch_axis(model)
+    metadata = job.metadata
     model.doc_string = (f"ganzoo {metadata['architecture']} generator: z (standard normal) "
                         f"to image {metadata['output_dtype']} NHWC in "
                         f"{metadata['output_range']}.")
     _metadata.add_to_onnx(model, metadata)
-    partial = target.path.with_name(f".{target.path.name}.tmp")
-    onnx.save(model, str(partial))
-    os.replace(partial, target.path)
+    onnx.save(model, str(job.path))
 
 
 def runner(path: Path, threads: int | None = None):
     """Run the file in onnxruntime on the CPU."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads or 0  # 0: one per core
-    options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(str(path), options,
-                                           providers=["CPUExecutionProvider"])
-
-    def run(inputs: dict[str, np.ndarray]) -> np.ndarray:
-        return session.run(["image"], inputs)[0]
-
-    return run
+    return OnnxRuntime(path, threads).run
 
 
-def read_metadata(path: Path) -> dict[str, Any] | None:
-    import onnx
-
-    return _metadata.read_onnx(onnx.load(str(path), load_external_data=False))
-
-
-def size(path: Path) -> int:
-    return Path(path).stat().st_size
+def read_metadata(path: Path):
+    return OnnxRuntime(path, threads=1).metadata()
 
 
 def _name_batch_axis(model) -> None:
@@ -100,3 +78,15 @@ def _quiet(logger_name: str):
         yield
     finally:
         logger.setLevel(level)
+
+
+# tf2onnx 1.17 writes opsets 13 to 18; the suite runs 17 on every architecture, and 13.
+ONNX = ExportFormatSpec(
+    "onnx", suffix=".onnx", runtime="onnxruntime", write=write, runner=runner,
+    read_metadata=read_metadata, opsets=range(13, 19), default_opset=17,
+    summary="ONNX model converted by tf2onnx")
+
+
+@hookimpl
+def ganzoo_export_formats() -> list[ExportFormatSpec]:
+    return [ONNX]

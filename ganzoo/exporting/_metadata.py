@@ -15,25 +15,40 @@ from __future__ import annotations
 
 import datetime
 import json
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from ganzoo_edge.runtimes import METADATA_KEY, read_tflite_metadata
+
 if TYPE_CHECKING:
-    from ganzoo.export._formats import Target
+    from ganzoo.exporting._formats import Target
     from ganzoo.runs import RunConfig
 
-KEY = "ganzoo"
+KEY = METADATA_KEY
+# The edge runner reads the metadata for the exporter's checks too: one reader, not two.
+read_tflite = read_tflite_metadata
 FILENAME = "ganzoo.json"
 
 
-def describe(config: RunConfig, step: int, output: str) -> dict[str, Any]:
-    """What every file of one export shares: the generator, its inputs and its output."""
+def describe(config: RunConfig, step: int, output: str, averaged: bool = True) -> dict[str, Any]:
+    """What every file of one export shares: the generator, its weights, inputs and output.
+
+    `data` is the data set's name or its folder's base name, never a path of the training
+    machine; `data_fingerprint` identifies its content (``"unknown"`` for runs that predate it).
+    `weights` says whether the file holds the moving average of the generator's weights
+    (``"average"``, with its `ema_decay`) or the trained weights (``"trained"``).
+    """
     import ganzoo
 
+    average = averaged and bool(config.ema_decay)
     return {
         "ganzoo_version": ganzoo.__version__,
         "architecture": config.arch,
-        "data": config.data,
+        "data": data_name(config.data),
+        "data_fingerprint": getattr(config, "data_fingerprint", "") or "unknown",
         "training_step": step,
+        "weights": "average" if average else "trained",
+        "ema_decay": config.ema_decay if average else None,
         "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "latent_dim": config.latent_dim,
         "latent_distribution": "standard normal",
@@ -45,6 +60,11 @@ def describe(config: RunConfig, step: int, output: str) -> dict[str, Any]:
         "output_dtype": output,
         "output_range": [0, 255] if output == "uint8" else [-1.0, 1.0],
     }
+
+
+def data_name(data: str) -> str:
+    """A data set's name (``digits``) as it is, a folder or file by its base name only."""
+    return PurePath(str(data).rstrip("/\\")).name or str(data)
 
 
 def for_file(shared: dict[str, Any], target: Target) -> dict[str, Any]:
@@ -77,31 +97,12 @@ def add_to_tflite(tree, metadata: dict[str, Any]) -> None:
     tree.metadata = [m for m in (tree.metadata or []) if _name(m.name) != KEY] + [entry]
 
 
-def read_tflite(model: bytes) -> dict[str, Any] | None:
-    """The ``ganzoo`` metadata of a .tflite file, or None."""
-    from ai_edge_litert import schema_py_generated as schema
-
-    root = schema.Model.GetRootAs(model, 0)
-    for index in range(root.MetadataLength()):
-        entry = root.Metadata(index)
-        if _name(entry.Name()) == KEY:
-            return json.loads(root.Buffers(entry.Buffer()).DataAsNumpy().tobytes())
-    return None
-
-
 def add_to_onnx(model, metadata: dict[str, Any]) -> None:
     """Set ``metadata_props["ganzoo"]`` of an ONNX ModelProto (replacing an older one)."""
     kept = [p for p in model.metadata_props if p.key != KEY]
     del model.metadata_props[:]
     model.metadata_props.extend(kept)
     model.metadata_props.add(key=KEY, value=dumps(metadata))
-
-
-def read_onnx(model) -> dict[str, Any] | None:
-    for prop in model.metadata_props:
-        if prop.key == KEY:
-            return json.loads(prop.value)
-    return None
 
 
 def _name(name: bytes | str | None) -> str:

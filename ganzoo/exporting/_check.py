@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ganzoo.export._formats import FLOAT_TOLERANCE, ONE_PIXEL_LEVEL, Target, calls_for
+from ganzoo.exporting._formats import FLOAT_TOLERANCE, ONE_PIXEL_LEVEL, Target, calls_for
 from ganzoo.images import to_uint8
 
 Runner = Callable[[dict[str, np.ndarray]], np.ndarray]

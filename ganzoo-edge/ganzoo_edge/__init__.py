@@ -9,13 +9,17 @@ takes and gives::
     generator = ganzoo_edge.load("generator.onnx")
     images = generator.generate(16, seed=0)          # uint8 [16, H, W, C]
     ganzoo_edge.grid(images).save("grid.png")
+
+`ganzoo_edge.runtimes` runs the files and reads their metadata; ganzoo's exporter checks its
+files with the same code.
 """
 
 from __future__ import annotations
 
-from ganzoo_edge._images import grid, to_uint8
-from ganzoo_edge._model import EdgeError, Generator, load
+from ganzoo_edge._errors import EdgeError
+from ganzoo_edge._model import Generator, load
+from ganzoo_edge.images import grid, grid_columns, to_uint8
 
 __version__ = "0.1.0"
 
-__all__ = ["EdgeError", "Generator", "__version__", "grid", "load", "to_uint8"]
+__all__ = ["EdgeError", "Generator", "__version__", "grid", "grid_columns", "load", "to_uint8"]

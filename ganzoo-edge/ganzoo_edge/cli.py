@@ -1,0 +1,97 @@
+"""``ganzoo-edge MODEL --n 16 --out grid.png``: a grid of images from an exported generator."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ganzoo_edge._errors import EdgeError
+from ganzoo_edge._model import load
+from ganzoo_edge.images import grid, grid_columns
+
+PROG = "ganzoo-edge"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        # One line, as for every other error of the runner (and of `ganzoo`), not a usage block.
+        self.exit(2, f"{PROG}: error: {message} (see '{PROG} --help')\n")
+
+
+def _integer(minimum: int):
+    """An argparse type for integers of at least `minimum`, whose error says what it expected."""
+    expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {expected}, received {text!r}")
+        return value
+
+    return parse
+
+
+_count, _index = _integer(1), _integer(0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Draw images from a generator exported by 'ganzoo export' (.onnx or "
+                    ".tflite) and save them as a PNG grid. Needs no TensorFlow.")
+    parser.add_argument("model", metavar="MODEL", help="generator.onnx or generator*.tflite")
+    parser.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
+    parser.add_argument("--n", type=_count, default=16, help="number of images (default 16)")
+    parser.add_argument("--label", type=_index,
+                        help="class to draw, for conditional generators (default: every class)")
+    parser.add_argument("--seed", type=_index, default=0, help="seed of the latents")
+    parser.add_argument("--threads", type=_count, help="CPU threads (default: one per core)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        out = _checked_out(args.out)
+        generator = load(args.model, threads=args.threads)
+        images = generator.generate(args.n, label=args.label, seed=args.seed)
+        _save(grid(images, columns=grid_columns(generator.num_classes, args.label)), out)
+    except EdgeError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    meta = generator.metadata
+    print(f"Wrote {len(images)} images from {meta.get('architecture')} (step "
+          f"{meta.get('training_step')}, {meta.get('format')} {meta.get('precision')}) to {out}")
+    return 0
+
+
+def _checked_out(text: str) -> Path:
+    out = Path(text)
+    if out.is_dir():
+        raise EdgeError(f"--out is a folder; give the path of a .png file to write. "
+                        f"Received: {text!r}.")
+    if out.suffix.lower() != ".png":
+        raise EdgeError(f"--out must be a .png file. Received: {text!r}.")
+    if not out.parent.is_dir():
+        raise EdgeError(f"The folder of --out does not exist: {str(out.parent)!r}.")
+    return out
+
+
+def _save(picture, out: Path) -> None:
+    # Through a temporary sibling, so a failed write never leaves a half picture at --out.
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        picture.save(partial, format="PNG")
+        os.replace(partial, out)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise EdgeError(f"Cannot write --out {str(out)!r}: {error.strerror or error}. Choose "
+                        f"another file.") from error

@@ -1,0 +1,29 @@
+"""Export a trained generator to SavedModel, LiteRT (TFLite) and ONNX, and prove each file.
+
+``ganzoo.export(run)`` (the function `export`) writes the files, checks each against the Keras
+generator, times it in its own runtime and returns an `ExportReport`; the command line form is
+``ganzoo export RUN``. `FORMATS` is the one table of what each format is and takes: every
+`ExportFormatSpec` registered through the ``ganzoo_export_formats`` hook, the built-in ones
+(`ganzoo.exporting.formats`) included.
+
+The package is named ``exporting`` (as ``training`` beside ``ganzoo.train`` and ``sampling``
+beside ``ganzoo.sample``) so that ``ganzoo.export`` stays the function.
+"""
+
+from __future__ import annotations
+
+from ganzoo.exporting._errors import ExportError, ExportWarning, NoSpaceError
+from ganzoo.exporting._export import export
+from ganzoo.exporting._formats import FORMATS, formats_table
+from ganzoo.exporting._report import ExportedFile, ExportReport
+
+__all__ = [
+    "FORMATS",
+    "ExportError",
+    "ExportReport",
+    "ExportWarning",
+    "ExportedFile",
+    "NoSpaceError",
+    "export",
+    "formats_table",
+]
