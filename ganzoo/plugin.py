@@ -221,14 +221,17 @@ class LossSpec:
     A positive `gradient_penalty_weight` adds Gulrajani et al.'s penalty to the discriminator
     loss. Example::
 
-        LossSpec("hinge", "Hinge loss.",
-                 lambda c: tf.nn.relu(1 - c.real_logits[:, 0]) + tf.nn.relu(1 + c.fake_logits[:, 0]),
-                 lambda c: -c.fake_logits[:, 0])
+        def hinge_discriminator(context):
+            return (tf.nn.relu(1 - context.real_logits[:, 0])
+                    + tf.nn.relu(1 + context.fake_logits[:, 0]))
+
+        LossSpec("hinge", "Hinge loss.", hinge_discriminator, lambda c: -c.fake_logits[:, 0])
 
     ganzoo 0.1 called ``discriminator_loss(real_logits, fake_logits)`` and
     ``generator_loss(fake_logits)``. A function that still requires two arguments is refused
-    here with a `PluginError` naming the new signature, so a plugin written for 0.1 is skipped
-    at registration (with a warning naming it) instead of training the wrong thing.
+    here with a `PluginError` naming the new signature; every 0.1 plugin has such a
+    discriminator loss, so it is skipped at registration (with a warning naming it) instead of
+    training the wrong thing.
     """
 
     name: str
