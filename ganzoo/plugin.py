@@ -255,11 +255,8 @@ class LossSpec:
         import tensorflow as tf
 
         function = self._function(role)
-        values = function(context)
-        shape = getattr(values, "shape", None)
-        if shape is None or not isinstance(values, (tf.Tensor, tf.Variable)):
-            values = tf.convert_to_tensor(values)
-            shape = values.shape
+        values = tf.convert_to_tensor(function(context))
+        shape = values.shape
         if shape.rank != 1 or not shape.is_compatible_with([context.batch_size]):
             batch = "batch" if context.batch_size is None else context.batch_size
             received = "unknown" if shape.rank is None else tuple(shape.as_list())
@@ -286,9 +283,8 @@ class LossSpec:
         positional = [p for p in parameters
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         required = [p for p in positional if p.default is p.empty]
-        takes_one = len(required) <= 1 and (positional or any(
-            p.kind is p.VAR_POSITIONAL for p in parameters))
-        if not takes_one:
+        accepts_one = bool(positional) or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+        if len(required) > 1 or not accepts_one:
             raise PluginError(
                 f"Loss {self.name!r} ({_origin(function)}): {role}_loss must take one argument, "
                 f"a ganzoo.plugin.LossContext (context.real_logits, context.fake_logits, "
