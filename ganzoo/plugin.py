@@ -208,6 +208,13 @@ class LossContext:
         """The batch size when it is known while tracing, else None."""
         return self.real_logits.shape[0]
 
+    def __repr__(self) -> str:  # shapes, not values: it ends up in error messages
+        def described(tensor):
+            return None if tensor is None else f"<{tensor.dtype.name} {list(tensor.shape)}>"
+
+        return (f"LossContext(real_logits={described(self.real_logits)}, "
+                f"fake_logits={described(self.fake_logits)}, labels={described(self.labels)})")
+
 
 LossRole = Literal["discriminator", "generator"]
 
@@ -231,7 +238,8 @@ class LossSpec:
     ``generator_loss(fake_logits)``. A function that still requires two arguments is refused
     here with a `PluginError` naming the new signature; every 0.1 plugin has such a
     discriminator loss, so it is skipped at registration (with a warning naming it) instead of
-    training the wrong thing.
+    training the wrong thing. A 0.1 one-argument generator loss beside a migrated
+    discriminator loss uses the context as a tensor, which `per_example` names as such.
     """
 
     name: str
@@ -255,21 +263,36 @@ class LossSpec:
         import tensorflow as tf
 
         function = self._function(role)
-        values = tf.convert_to_tensor(function(context))
+        try:
+            values = tf.convert_to_tensor(function(context))
+        except (TypeError, ValueError) as error:
+            # A one-argument loss written for ganzoo 0.1 (generator_loss(fake_logits)) uses
+            # the context as a tensor; TensorFlow and Python then name its type.
+            if "LossContext" not in str(error):
+                raise
+            raise self._error(role, f"{role}_loss must take a LossContext and read "
+                                    f"context.fake_logits / context.real_logits, not use it as "
+                                    f"a tensor (ganzoo 0.1's generator_loss(fake_logits) did). "
+                                    f"Received: {type(error).__name__}: "
+                                    f"{str(error).splitlines()[0]}") from error
         shape = values.shape
         if shape.rank != 1 or not shape.is_compatible_with([context.batch_size]):
             batch = "batch" if context.batch_size is None else context.batch_size
             received = "unknown" if shape.rank is None else tuple(shape.as_list())
-            # Not a TensorFlow computation: AutoGraph need not (and cannot) convert it.
-            origin = tf.autograph.experimental.do_not_convert(_origin)(function)
-            error = PluginError(
-                f"Loss {self.name!r} ({origin}): {role}_loss must return one value "
-                f"per example, shape ({batch},). Received: shape {received}.")
-            # Inside tf.function, AutoGraph rewrites an exception into a many-line "in user
-            # code" message unless it carries this marker; the error must stay one line.
-            error.ag_pass_through = True
-            raise error
+            raise self._error(role, f"{role}_loss must return one value per example, shape "
+                                    f"({batch},). Received: shape {received}.")
         return tf.cast(values, tf.float32)
+
+    def _error(self, role: LossRole, message: str) -> PluginError:
+        import tensorflow as tf
+
+        # Not a TensorFlow computation: AutoGraph need not (and cannot) convert it.
+        origin = tf.autograph.experimental.do_not_convert(_origin)(self._function(role))
+        error = PluginError(f"Loss {self.name!r} ({origin}): {message}")
+        # Inside tf.function, AutoGraph rewrites an exception into a many-line "in user code"
+        # message unless it carries this marker; the error must stay one line.
+        error.ag_pass_through = True
+        return error
 
     def _function(self, role: LossRole) -> Callable[[LossContext], tf.Tensor]:
         return self.discriminator_loss if role == "discriminator" else self.generator_loss

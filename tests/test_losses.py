@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from ganzoo import losses
 from ganzoo.errors import PluginError
-from ganzoo.plugin import LossSpec, hookimpl
+from ganzoo.plugin import LossContext, LossSpec, hookimpl
 from ganzoo.registry import PluginLoadWarning
 from ganzoo.testing import ContractError, check_loss, losses_to_check, registry_with
 
@@ -297,3 +297,15 @@ def test_a_relativistic_generator_loss_gets_the_generator_gradient_of_its_formul
     np.testing.assert_allclose(float(g_loss), float(expected_loss), rtol=1e-5)
     for weight, want in zip(generator.trainable_weights, expected):
         np.testing.assert_allclose(weight.numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_an_old_one_argument_generator_loss_is_told_to_read_the_context():
+    def old_generator_loss(fake_logits):
+        return tf.nn.softplus(-tf.reshape(fake_logits, [-1]))
+
+    spec = LossSpec("half-migrated", "new discriminator, 0.1 generator", standard_discriminator,
+                    old_generator_loss)
+    context = LossContext(tf.zeros([4, 1]), tf.zeros([4, 1]))
+    with pytest.raises(PluginError, match=r"'half-migrated' \(module .*generator_loss must take "
+                                          r"a LossContext and read context.fake_logits"):
+        tf.function(lambda: spec.per_example("generator", context))()
