@@ -4,16 +4,21 @@ The convolutional stacks follow the DCGAN guidelines (Radford et al. 2016,
 https://arxiv.org/abs/1511.06434): strided (transposed) convolutions instead of pooling, ReLU in
 the generator and LeakyReLU(0.2) in the discriminator, batch norm everywhere except the
 generator's output and the discriminator's input, weights drawn from N(0, 0.02).
+
+`convolutional_gan` builds a whole unconditional architecture of that family, so an architecture
+that differs from DCGAN only in its discriminator's normalization and its loss (LSGAN, SN-GAN,
+WGAN-GP) is a paper citation and a few defaults.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 import keras
 from keras import layers
 
-from ganzoo.plugin import ImageShape, upsampling_plan
+from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, upsampling_plan
 
 Normalization = Literal["batch", "spectral", "none"]
 
@@ -90,3 +95,40 @@ def downsampling_stack(x: keras.KerasTensor, image_size: int, width: int = 64,
     """`downsampling_features` followed by one logit per image."""
     return to_logit(downsampling_features(x, image_size, width, kernel_size, normalization),
                     normalization)
+
+
+def convolutional_generator(image_shape: ImageShape, num_classes: int, latent_dim: int, *,
+                            width: int = 64, name: str = "generator") -> keras.Model:
+    """An unconditional generator: ``z`` through `upsampling_stack` (`num_classes` is unused)."""
+    z = keras.Input((latent_dim,), name="z")
+    return keras.Model(z, upsampling_stack(z, image_shape, width), name=name)
+
+
+def convolutional_discriminator(image_shape: ImageShape, num_classes: int, *, width: int = 64,
+                                normalization: Normalization = "batch",
+                                name: str = "discriminator") -> keras.Model:
+    """An unconditional discriminator: the image through `downsampling_stack` to one logit."""
+    image = keras.Input(image_shape, name="image")
+    logit = downsampling_stack(image, image_shape[0], width, normalization=normalization)
+    return keras.Model(image, logit, name=name)
+
+
+def convolutional_gan(name: str, *, summary: str, paper: Paper, defaults: Defaults,
+                      normalization: Normalization, width: int = 64,
+                      discriminator_role: str = "discriminator") -> ArchitectureSpec:
+    """An unconditional DCGAN-family architecture whose discriminator uses `normalization`.
+
+    The models are named ``<name>_generator`` and ``<name>_<discriminator_role>`` (dashes
+    become underscores). Example::
+
+        SNGAN = convolutional_gan("sngan", summary="...", paper=Paper(...),
+                                  defaults=Defaults(loss="hinge"), normalization="spectral")
+    """
+    prefix = name.replace("-", "_")
+    return ArchitectureSpec(
+        name=name, summary=summary, paper=paper, defaults=defaults,
+        build_generator=functools.partial(convolutional_generator, width=width,
+                                          name=f"{prefix}_generator"),
+        build_discriminator=functools.partial(convolutional_discriminator, width=width,
+                                              normalization=normalization,
+                                              name=f"{prefix}_{discriminator_role}"))

@@ -36,8 +36,9 @@ def ganzoo_architectures() -> list[ArchitectureSpec]:
 def ganzoo_losses() -> list[LossSpec]:
     """Return the adversarial losses this plugin provides.
 
-    A `LossSpec` pairs a discriminator loss and a generator loss, both pure functions of logits
-    that return one value per example, and may ask the trainer for a gradient penalty.
+    A `LossSpec` pairs a discriminator loss and a generator loss, both pure functions of a
+    `LossContext` (real and fake logits, and the labels) that return one value per example, and
+    may ask the trainer for a gradient penalty.
     """
 
 

@@ -2,7 +2,8 @@
 
 Every function takes logits of shape ``[batch, 1]`` (or ``[batch]``) and returns ``[batch]``;
 the trainer averages over the global batch so the same code is right under ``tf.distribute``.
-Softplus forms are the numerically stable ``-log(sigmoid(x)) = softplus(-x)``.
+Softplus forms are the numerically stable ``-log(sigmoid(x)) = softplus(-x)``. The `LossSpec`s
+at the bottom hand each function the logits it needs from the trainer's `LossContext`.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
-from ganzoo.plugin import LossSpec, Paper, hookimpl
+from ganzoo.plugin import LossContext, LossSpec, Paper, hookimpl
 
 GOODFELLOW_2014 = Paper("Generative Adversarial Networks", "https://arxiv.org/abs/1406.2661")
 LIM_2017 = Paper("Geometric GAN", "https://arxiv.org/abs/1705.02894")
 MAO_2017 = Paper("Least Squares Generative Adversarial Networks", "https://arxiv.org/abs/1611.04076")
 ARJOVSKY_2017 = Paper("Wasserstein GAN", "https://arxiv.org/abs/1701.07875")
 GULRAJANI_2017 = Paper("Improved Training of Wasserstein GANs", "https://arxiv.org/abs/1704.00028")
+JOLICOEUR_MARTINEAU_2018 = Paper("The relativistic discriminator: a key element missing from "
+                                 "standard GAN", "https://arxiv.org/abs/1807.00734")
 
 
 def _flat(logits: tf.Tensor) -> tf.Tensor:
@@ -69,6 +72,33 @@ def wasserstein_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     return -_flat(fake_logits)
 
 
+def relativistic_average_discriminator_loss(real_logits: tf.Tensor,
+                                            fake_logits: tf.Tensor) -> tf.Tensor:
+    """RaSGAN: -log sigmoid(C(x_r) - mean C(x_f)) - log(1 - sigmoid(C(x_f) - mean C(x_r))).
+
+    Jolicoeur-Martineau 2018 (https://arxiv.org/abs/1807.00734), the relativistic average
+    standard GAN; official code https://github.com/AlexiaJM/RelativisticGAN. The discriminator
+    says how much more realistic each real image is than the fakes on average, and each fake
+    than the reals. Example i's loss pairs real i with fake i; its mean over the batch is the
+    paper's loss. The expectations are the means over the batch the loss is given, as in the
+    paper's Algorithm 2; under `tf.distribute` that is one replica's share of the batch (a
+    deviation from a global-batch mean, which would need a cross-replica reduction).
+    """
+    real, fake = _flat(real_logits), _flat(fake_logits)
+    return (tf.nn.softplus(-(real - tf.reduce_mean(fake)))
+            + tf.nn.softplus(fake - tf.reduce_mean(real)))
+
+
+def relativistic_average_generator_loss(real_logits: tf.Tensor,
+                                        fake_logits: tf.Tensor) -> tf.Tensor:
+    """RaSGAN: -log sigmoid(C(x_f) - mean C(x_r)) - log(1 - sigmoid(C(x_r) - mean C(x_f))).
+
+    The discriminator's loss with real and fake swapped: the generator makes fakes look more
+    realistic than the average real, and reals less realistic than the average fake.
+    """
+    return relativistic_average_discriminator_loss(fake_logits, real_logits)
+
+
 def gradient_penalty(critic: Callable[[tf.Tensor], tf.Tensor], real: tf.Tensor, fake: tf.Tensor,
                      interpolation: tf.Tensor) -> tf.Tensor:
     """(||grad_x critic(x)||_2 - 1)^2 at x = t * real + (1 - t) * fake, per example.
@@ -95,19 +125,42 @@ def classification_loss(labels: tf.Tensor, class_logits: tf.Tensor) -> tf.Tensor
         labels=tf.cast(tf.reshape(labels, [-1]), tf.int32), logits=tf.cast(class_logits, tf.float32))
 
 
+def _of_both(loss: Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+             ) -> Callable[[LossContext], tf.Tensor]:
+    def of_context(context: LossContext) -> tf.Tensor:
+        return loss(context.real_logits, context.fake_logits)
+
+    of_context.__name__ = of_context.__qualname__ = loss.__name__
+    return of_context
+
+
+def _of_fake(loss: Callable[[tf.Tensor], tf.Tensor]) -> Callable[[LossContext], tf.Tensor]:
+    def of_context(context: LossContext) -> tf.Tensor:
+        return loss(context.fake_logits)
+
+    of_context.__name__ = of_context.__qualname__ = loss.__name__
+    return of_context
+
+
 BUILT_IN_LOSSES = [
     LossSpec("nonsaturating", "Binary cross-entropy; the generator maximises log D(G(z)).",
-             nonsaturating_discriminator_loss, nonsaturating_generator_loss,
+             _of_both(nonsaturating_discriminator_loss), _of_fake(nonsaturating_generator_loss),
              paper=GOODFELLOW_2014),
     LossSpec("minimax", "The original minimax game; the generator minimises log(1 - D(G(z))).",
-             nonsaturating_discriminator_loss, minimax_generator_loss, paper=GOODFELLOW_2014),
+             _of_both(nonsaturating_discriminator_loss), _of_fake(minimax_generator_loss),
+             paper=GOODFELLOW_2014),
     LossSpec("hinge", "Hinge loss for the discriminator, -D(G(z)) for the generator.",
-             hinge_discriminator_loss, hinge_generator_loss, paper=LIM_2017),
+             _of_both(hinge_discriminator_loss), _of_fake(hinge_generator_loss), paper=LIM_2017),
     LossSpec("least-squares", "Least-squares GAN loss with 0-1 targets.",
-             least_squares_discriminator_loss, least_squares_generator_loss, paper=MAO_2017),
+             _of_both(least_squares_discriminator_loss), _of_fake(least_squares_generator_loss),
+             paper=MAO_2017),
     LossSpec("wasserstein-gp", "Wasserstein critic loss with gradient penalty (weight 10).",
-             wasserstein_discriminator_loss, wasserstein_generator_loss,
+             _of_both(wasserstein_discriminator_loss), _of_fake(wasserstein_generator_loss),
              gradient_penalty_weight=10.0, paper=GULRAJANI_2017),
+    LossSpec("relativistic-average", "Relativistic average standard GAN (RaSGAN): each side "
+             "judges reals against the average fake and fakes against the average real.",
+             _of_both(relativistic_average_discriminator_loss),
+             _of_both(relativistic_average_generator_loss), paper=JOLICOEUR_MARTINEAU_2018),
 ]
 
 

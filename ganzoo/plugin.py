@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pluggy
@@ -45,6 +47,7 @@ __all__ = [
     "FLOAT32",
     "DatasetSpec",
     "Defaults",
+    "LossContext",
     "LossSpec",
     "Paper",
     "hookimpl",
@@ -206,21 +209,145 @@ class ArchitectureSpec:
 
 
 @dataclass(frozen=True)
-class LossSpec:
-    """An adversarial loss: two pure functions of logits returning one value per example.
+class LossContext:
+    """What an adversarial loss sees for one batch.
 
-    `discriminator_loss(real_logits, fake_logits)` and `generator_loss(fake_logits)` take
-    ``[batch, 1]`` logits and return ``[batch]`` losses; the trainer averages them over the global
-    batch. A positive `gradient_penalty_weight` adds Gulrajani et al.'s penalty to the
-    discriminator loss.
+    `real_logits` and `fake_logits` are the discriminator's float32 logits ``[batch, 1]`` for
+    the real images and for the generated ones; `labels` are the batch's int32 class labels
+    ``[batch]`` (generated images are drawn for the real batch's labels), or None when the run
+    is unconditional. Both losses get both logits, so relativistic losses, which compare real
+    with fake scores (Jolicoeur-Martineau 2018, https://arxiv.org/abs/1807.00734), can be
+    written. Real logits carry no gradient to the generator: they depend only on the
+    discriminator.
+    """
+
+    real_logits: tf.Tensor
+    fake_logits: tf.Tensor
+    labels: tf.Tensor | None = None
+
+    @property
+    def batch_size(self) -> int | None:
+        """The batch size when it is known while tracing, else None."""
+        return self.real_logits.shape[0]
+
+    def __repr__(self) -> str:  # shapes, not values: it ends up in error messages
+        def described(tensor):
+            return None if tensor is None else f"<{tensor.dtype.name} {list(tensor.shape)}>"
+
+        return (f"LossContext(real_logits={described(self.real_logits)}, "
+                f"fake_logits={described(self.fake_logits)}, labels={described(self.labels)})")
+
+
+LossRole = Literal["discriminator", "generator"]
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """An adversarial loss: two pure functions of a `LossContext`, one value per example each.
+
+    `discriminator_loss(context)` and `generator_loss(context)` return float ``[batch]`` losses
+    (the trainer averages them over the global batch); see `LossContext` for what they receive.
+    A positive `gradient_penalty_weight` adds Gulrajani et al.'s penalty to the discriminator
+    loss. Example::
+
+        def hinge_discriminator(context):
+            return (tf.nn.relu(1 - context.real_logits[:, 0])
+                    + tf.nn.relu(1 + context.fake_logits[:, 0]))
+
+        LossSpec("hinge", "Hinge loss.", hinge_discriminator, lambda c: -c.fake_logits[:, 0])
+
+    ganzoo 0.1 called ``discriminator_loss(real_logits, fake_logits)`` and
+    ``generator_loss(fake_logits)``. A function that still requires two arguments is refused
+    here with a `PluginError` naming the new signature; every 0.1 plugin has such a
+    discriminator loss, so it is skipped at registration (with a warning naming it) instead of
+    training the wrong thing. A 0.1 one-argument generator loss beside a migrated
+    discriminator loss uses the context as a tensor, which `per_example` names as such.
     """
 
     name: str
     summary: str
-    discriminator_loss: Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
-    generator_loss: Callable[[tf.Tensor], tf.Tensor]
+    discriminator_loss: Callable[[LossContext], tf.Tensor]
+    generator_loss: Callable[[LossContext], tf.Tensor]
     gradient_penalty_weight: float = 0.0
     paper: Paper | None = None
+
+    def __post_init__(self) -> None:
+        for role in ("discriminator", "generator"):
+            self._check_signature(role)
+
+    def per_example(self, role: LossRole, context: LossContext) -> tf.Tensor:
+        """The `role`'s loss for `context` as float32 ``[batch]``, after checking its shape.
+
+        Raises `PluginError` naming the loss, the module and distribution it comes from, and the
+        shape expected and received. Checked while tracing: the static shape must be
+        ``[batch]`` (a batch size unknown while tracing matches any length).
+        """
+        import tensorflow as tf
+
+        function = self._function(role)
+        try:
+            values = tf.convert_to_tensor(function(context))
+        except (TypeError, ValueError) as error:
+            # A one-argument loss written for ganzoo 0.1 (generator_loss(fake_logits)) uses
+            # the context as a tensor; TensorFlow and Python then name its type.
+            if "LossContext" not in str(error):
+                raise
+            raise self._error(role, f"{role}_loss must take a LossContext and read "
+                                    f"context.fake_logits / context.real_logits, not use it as "
+                                    f"a tensor (ganzoo 0.1's generator_loss(fake_logits) did). "
+                                    f"Received: {type(error).__name__}: "
+                                    f"{str(error).splitlines()[0]}") from error
+        shape = values.shape
+        if shape.rank != 1 or not shape.is_compatible_with([context.batch_size]):
+            batch = "batch" if context.batch_size is None else context.batch_size
+            received = "unknown" if shape.rank is None else tuple(shape.as_list())
+            raise self._error(role, f"{role}_loss must return one value per example, shape "
+                                    f"({batch},). Received: shape {received}.")
+        return tf.cast(values, tf.float32)
+
+    def _error(self, role: LossRole, message: str) -> PluginError:
+        import tensorflow as tf
+
+        # Not a TensorFlow computation: AutoGraph need not (and cannot) convert it.
+        origin = tf.autograph.experimental.do_not_convert(_origin)(self._function(role))
+        error = PluginError(f"Loss {self.name!r} ({origin}): {message}")
+        # Inside tf.function, AutoGraph rewrites an exception into a many-line "in user code"
+        # message unless it carries this marker; the error must stay one line.
+        error.ag_pass_through = True
+        return error
+
+    def _function(self, role: LossRole) -> Callable[[LossContext], tf.Tensor]:
+        return self.discriminator_loss if role == "discriminator" else self.generator_loss
+
+    def _check_signature(self, role: LossRole) -> None:
+        function = self._function(role)
+        try:
+            parameters = inspect.signature(function).parameters.values()
+        except (TypeError, ValueError):  # builtins without a signature: trust them
+            return
+        positional = [p for p in parameters
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        required = [p for p in positional if p.default is p.empty]
+        accepts_one = bool(positional) or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+        if len(required) > 1 or not accepts_one:
+            raise PluginError(
+                f"Loss {self.name!r} ({_origin(function)}): {role}_loss must take one argument, "
+                f"a ganzoo.plugin.LossContext (context.real_logits, context.fake_logits, "
+                f"context.labels), and return one value per example; the signatures of "
+                f"ganzoo 0.1, discriminator_loss(real_logits, fake_logits) and "
+                f"generator_loss(fake_logits), are no longer called. Received: "
+                f"{role}_loss{inspect.signature(function)}.")
+
+
+def _origin(function: Callable) -> str:
+    """Where a plugin function comes from: its module, and its distribution when installed."""
+    function = getattr(function, "func", function)  # functools.partial
+    module = getattr(function, "__module__", None) or type(function).__module__
+    distributions = metadata.packages_distributions().get(module.split(".")[0], [])
+    if not distributions:
+        return f"module {module}"
+    name = distributions[0]
+    return f"module {module}, distribution {name} {metadata.version(name)}"
 
 
 @dataclass

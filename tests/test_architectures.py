@@ -84,3 +84,20 @@ def test_a_plugin_model_with_the_wrong_output_shape_is_named(registry):
 @pytest.mark.parametrize("size, plan", [(28, (7, 2)), (32, (4, 3)), (64, (4, 4)), (16, (4, 2))])
 def test_upsampling_plan_halves_down_to_a_small_start(size, plan):
     assert upsampling_plan(size) == plan
+
+
+
+NORMALIZATIONS = {"BatchNormalization", "SpectralNormalization"}
+
+
+@pytest.mark.parametrize("name, normalization", [
+    ("dcgan", {"BatchNormalization"}), ("lsgan", {"BatchNormalization"}),
+    ("sngan", {"SpectralNormalization"}), ("wgan-gp", set()),
+])
+def test_the_convolutional_family_normalizes_its_discriminator_as_its_paper_says(
+        registry, name, normalization):
+    if name not in registry.architectures():
+        pytest.skip(f"{name} is not installed")
+    discriminator = registry.architecture(name).discriminator((28, 28, 1), 0)
+    assert {type(layer).__name__ for layer in discriminator.layers} & NORMALIZATIONS \
+        == normalization

@@ -61,3 +61,22 @@ def test_the_augmentation_plugin_in_the_guide_trains_and_flips_half_the_images(t
     run = ganzoo.train("dcgan", steps=2, batch_size=8, augment="mirror", out=tmp_path,
                        registry=registry_with(module, builtins=True), progress=False).run
     assert run.config.augment == "mirror" and run.checkpoint_steps() == [2]
+
+
+def test_the_relativistic_loss_plugin_in_the_guide_passes_the_loss_kit():
+    import numpy as np
+
+    from ganzoo.testing import check_loss
+
+    source = re.search(r"```python\n(\"\"\"Relativistic average hinge.*?)```", GUIDE.read_text(),
+                       re.DOTALL).group(1)
+    module = types.ModuleType("ra_hinge")
+    exec(compile(source, "docs/plugins.md", "exec"), module.__dict__)
+
+    def rahinge(real, fake):  # the paper's RaHingeGAN, per example
+        r, f = real - fake.mean(), fake - real.mean()
+        return (np.maximum(0, 1 - r) + np.maximum(0, 1 + f),
+                np.maximum(0, 1 - f) + np.maximum(0, 1 + r))
+
+    report = check_loss("relativistic-hinge", registry=registry_with(module), reference=rahinge)
+    assert report.name == "relativistic-hinge"

@@ -50,8 +50,9 @@ def test_a_throwaway_plugin_defined_inline_trains_through_the_kit(tmp_path):
         def ganzoo_architectures(self):
             return [ArchitectureSpec(
                 name="tiny", summary="DCGAN at 28x28 only", paper=Paper("t", "https://arxiv.org"),
-                build_generator=dcgan.build_generator,
-                build_discriminator=dcgan.build_discriminator, image_sizes=(28,), channels=(1,))]
+                build_generator=dcgan.DCGAN.build_generator,
+                build_discriminator=dcgan.DCGAN.build_discriminator, image_sizes=(28,),
+                channels=(1,))]
 
     registry = registry_with(TinyPlugin())
     assert list(registry.architectures()) == ["tiny"]

@@ -108,7 +108,8 @@ class LossThatExplodesAtStep3:
     def __init__(self) -> None:
         self.calls = tf.Variable(0)
 
-    def discriminator_loss(self, real, fake):
+    def discriminator_loss(self, context):
+        real, fake = context.real_logits, context.fake_logits
         self.calls.assign_add(1)
         poison = tf.where(self.calls >= 3, np.nan, 0.0)
         return tf.nn.softplus(-tf.reshape(real, [-1])) + tf.nn.softplus(tf.reshape(fake, [-1])) \
@@ -117,7 +118,7 @@ class LossThatExplodesAtStep3:
     @hookimpl
     def ganzoo_losses(self):
         return [LossSpec("explodes", "test", self.discriminator_loss,
-                         lambda fake: tf.nn.softplus(-tf.reshape(fake, [-1])))]
+                         lambda context: tf.nn.softplus(-tf.reshape(context.fake_logits, [-1])))]
 
 
 def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):

@@ -12,34 +12,17 @@ the paper's 64x64 LSUN model (a 512-channel start instead of 1024) to train in m
 
 from __future__ import annotations
 
-import keras
+from ganzoo.blocks import convolutional_gan
+from ganzoo.plugin import ArchitectureSpec, Defaults, Paper, hookimpl
 
-from ganzoo.blocks import downsampling_stack, upsampling_stack
-from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
-
-WIDTH = 64
-
-
-def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) -> keras.Model:
-    z = keras.Input((latent_dim,), name="z")
-    return keras.Model(z, upsampling_stack(z, image_shape, WIDTH), name="dcgan_generator")
-
-
-def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Model:
-    image = keras.Input(image_shape, name="image")
-    logit = downsampling_stack(image, image_shape[0], WIDTH, normalization="batch")
-    return keras.Model(image, logit, name="dcgan_discriminator")
-
-
-DCGAN = ArchitectureSpec(
-    name="dcgan",
+DCGAN = convolutional_gan(
+    "dcgan",
     summary="Deep convolutional GAN: strided (transposed) convolutions with batch norm.",
     paper=Paper("Unsupervised Representation Learning with Deep Convolutional Generative "
                 "Adversarial Networks", "https://arxiv.org/abs/1511.06434"),
-    build_generator=build_generator,
-    build_discriminator=build_discriminator,
     defaults=Defaults(latent_dim=100, batch_size=64, loss="nonsaturating", generator_lr=2e-4,
                       discriminator_lr=2e-4, beta_1=0.5, steps=3000),
+    normalization="batch",
 )
 
 

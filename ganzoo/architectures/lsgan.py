@@ -12,34 +12,17 @@ networks are DCGAN's stacks with Adam(2e-4, beta_1=0.5), as in the paper's digit
 
 from __future__ import annotations
 
-import keras
+from ganzoo.blocks import convolutional_gan
+from ganzoo.plugin import ArchitectureSpec, Defaults, Paper, hookimpl
 
-from ganzoo.blocks import downsampling_stack, upsampling_stack
-from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
-
-WIDTH = 64
-
-
-def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) -> keras.Model:
-    z = keras.Input((latent_dim,), name="z")
-    return keras.Model(z, upsampling_stack(z, image_shape, WIDTH), name="lsgan_generator")
-
-
-def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Model:
-    image = keras.Input(image_shape, name="image")
-    logit = downsampling_stack(image, image_shape[0], WIDTH, normalization="batch")
-    return keras.Model(image, logit, name="lsgan_discriminator")
-
-
-LSGAN = ArchitectureSpec(
-    name="lsgan",
+LSGAN = convolutional_gan(
+    "lsgan",
     summary="DCGAN networks trained with the least-squares loss.",
     paper=Paper("Least Squares Generative Adversarial Networks",
                 "https://arxiv.org/abs/1611.04076"),
-    build_generator=build_generator,
-    build_discriminator=build_discriminator,
     defaults=Defaults(latent_dim=100, batch_size=64, loss="least-squares", generator_lr=2e-4,
                       discriminator_lr=2e-4, beta_1=0.5, steps=3000),
+    normalization="batch",
 )
 
 

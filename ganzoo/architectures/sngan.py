@@ -13,34 +13,17 @@ discriminator step follow the paper's setting C. The networks are DCGAN's convol
 
 from __future__ import annotations
 
-import keras
+from ganzoo.blocks import convolutional_gan
+from ganzoo.plugin import ArchitectureSpec, Defaults, Paper, hookimpl
 
-from ganzoo.blocks import downsampling_stack, upsampling_stack
-from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
-
-WIDTH = 64
-
-
-def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) -> keras.Model:
-    z = keras.Input((latent_dim,), name="z")
-    return keras.Model(z, upsampling_stack(z, image_shape, WIDTH), name="sngan_generator")
-
-
-def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Model:
-    image = keras.Input(image_shape, name="image")
-    logit = downsampling_stack(image, image_shape[0], WIDTH, normalization="spectral")
-    return keras.Model(image, logit, name="sngan_discriminator")
-
-
-SNGAN = ArchitectureSpec(
-    name="sngan",
+SNGAN = convolutional_gan(
+    "sngan",
     summary="Spectrally normalized discriminator trained with the hinge loss.",
     paper=Paper("Spectral Normalization for Generative Adversarial Networks",
                 "https://arxiv.org/abs/1802.05957"),
-    build_generator=build_generator,
-    build_discriminator=build_discriminator,
     defaults=Defaults(latent_dim=128, batch_size=64, loss="hinge", generator_lr=2e-4,
                       discriminator_lr=2e-4, beta_1=0.5, beta_2=0.999, steps=3000),
+    normalization="spectral",
 )
 
 

@@ -16,6 +16,9 @@ generator (unconditional and conditional) in every precision the format takes, r
 the format's runtime, checks it against the Keras generator with the format's own tolerance and
 reads its metadata back.
 
+`check_loss` does the same for an adversarial loss: shapes, finite gradients, the direction
+each loss pushes the logits, and optionally its values against a NumPy formula.
+
 `registry_with(plugin, ...)` makes a registry without entry-point autoloading, so a test can
 define a throwaway plugin inline.
 """
@@ -24,21 +27,22 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ganzoo.errors import GanzooError
-from ganzoo.plugin import ArchitectureSpec, hookimpl
+from ganzoo.plugin import ArchitectureSpec, LossContext, LossSpec, hookimpl
 from ganzoo.registry import Registry, default_registry
 
-__all__ = ["ArchitectureReport", "ContractError", "architectures_to_check", "check_architecture",
-           "check_export_format", "export_formats_to_check", "registry_with"]
+__all__ = ["ArchitectureReport", "ContractError", "LossReport", "architectures_to_check",
+           "check_architecture", "check_export_format", "check_loss", "export_formats_to_check",
+           "losses_to_check", "registry_with"]
 
 
 class ContractError(AssertionError):
-    """An architecture broke a promise of the plugin contract."""
+    """An architecture or a loss broke a promise of the plugin contract."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -295,3 +299,152 @@ def _tiny_generator(num_classes: int, latent_dim: int = 8):
 def export_formats_to_check(registry: Registry | None = None) -> Iterable[str]:
     """Every registered export format name, for parametrizing a suite over the registry."""
     return sorted((registry or default_registry()).export_formats())
+
+
+@dataclasses.dataclass(frozen=True)
+class LossReport:
+    """What `check_loss` verified, and the mean losses at all-zero logits."""
+
+    name: str
+    batch_size: int
+    discriminator_at_zero: float
+    generator_at_zero: float
+
+
+# A NumPy formula of a loss: (real_logits [batch], fake_logits [batch]) -> (d [batch], g [batch]).
+LossFormula = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+_CONFIDENT = 2.0  # logits the discriminator is sure of, right or wrong
+_EXTREME = 100.0
+
+
+def check_loss(loss: str | LossSpec, *, registry: Registry | None = None, batch_size: int = 8,
+               reference: LossFormula | None = None) -> LossReport:
+    """Check that an adversarial loss keeps the plugin contract; raise `ContractError` if not.
+
+    Both losses are called inside `tf.function`, as the trainer calls them, with and without
+    labels, and must:
+
+    - return one value per example (``[batch]``);
+    - have finite gradients with respect to both logits, for ordinary and extreme (+-100) logits;
+    - push the logits the right way: where the discriminator is wrong (real logits -2, fake
+      +2) its loss falls as the real logits rise and rises with the fake ones; where it is right
+      (real +2, fake -2) the generator's loss falls as the fake logits rise. A loss with its
+      signs, or real and fake, swapped fails here;
+    - give the same values for the same batch twice (pure functions);
+    - with `reference`, equal that NumPy formula at random and at all-zero logits.
+
+    Args:
+        loss: a registered name, or a `LossSpec` not registered anywhere.
+        registry: where to find the name (default: the installed plugins).
+        batch_size: examples per test batch.
+        reference: ``formula(real, fake) -> (discriminator, generator)`` per example, in NumPy.
+    """
+    import tensorflow as tf
+
+    if isinstance(loss, LossSpec):
+        spec = loss
+    else:
+        registry = registry or default_registry()
+        spec = _fail_on_error(lambda: registry.loss(loss), loss, "is not registered")
+    rng = np.random.default_rng(0)
+    ordinary = [rng.normal(0, 3, (batch_size, 1)).astype(np.float32) for _ in range(2)]
+    labels = tf.range(batch_size, dtype=tf.int32) % 10
+    both = _fail_on_error(lambda: _LossProbe(spec), spec.name, "cannot be traced")
+    for label in (None, labels):
+        for real, fake in (ordinary, _constant(batch_size, _EXTREME, -_EXTREME),
+                           _constant(batch_size, -_EXTREME, _EXTREME)):
+            values, gradients = both(real, fake, label)
+            _check_gradients_are_finite(spec.name, gradients, float(real[0, 0]))
+        first, _ = both(*ordinary, label)
+        again, _ = both(*ordinary, label)
+        for role, a, b in zip(("discriminator", "generator"), first, again):
+            if not np.array_equal(a, b):
+                raise ContractError(f"{spec.name}: {role}_loss gives different values for the "
+                                    f"same batch; losses must be pure functions of the context "
+                                    f"(no randomness or state).")
+        _check_direction(spec.name, both, batch_size, label)
+    zero = np.zeros((batch_size, 1), np.float32)
+    at_zero, _ = both(zero, zero, None)
+    if reference is not None:
+        for real, fake in (ordinary, (zero, zero)):
+            values, _ = both(real, fake, None)
+            expected = reference(real[:, 0], fake[:, 0])
+            for role, got, want in zip(("discriminator", "generator"), values, expected):
+                if not np.allclose(got, want, rtol=1e-5, atol=1e-5):
+                    raise ContractError(
+                        f"{spec.name}: {role}_loss differs from the reference formula by up to "
+                        f"{float(np.max(np.abs(got - want))):.3g} at real logits "
+                        f"{[round(float(x), 3) for x in real[:3, 0]]}...")
+    return LossReport(spec.name, batch_size, float(np.mean(at_zero[0])),
+                      float(np.mean(at_zero[1])))
+
+
+def losses_to_check(registry: Registry | None = None) -> Iterable[str]:
+    """Every registered loss name, for parametrizing a suite over the registry."""
+    return sorted((registry or default_registry()).losses())
+
+
+class _LossProbe:
+    """Both losses of a spec and their gradients w.r.t. the logits, traced like the trainer's."""
+
+    def __init__(self, spec: LossSpec) -> None:
+        import tensorflow as tf
+
+        self.spec = spec
+        self._traced = tf.function(self._evaluate)
+
+    def __call__(self, real, fake, labels):
+        try:
+            values, gradients = self._traced(real, fake, labels)
+        except GanzooError as error:
+            raise ContractError(f"{self.spec.name}: {error}") from error
+        return ([np.asarray(v) for v in values],
+                [[None if g is None else np.asarray(g) for g in pair] for pair in gradients])
+
+    def _evaluate(self, real, fake, labels):
+        import tensorflow as tf
+
+        values, gradients = [], []
+        for role in ("discriminator", "generator"):
+            with tf.GradientTape() as tape:
+                tape.watch([real, fake])
+                per_example = self.spec.per_example(role, LossContext(real, fake, labels))
+                total = tf.reduce_sum(per_example)
+            values.append(per_example)
+            gradients.append(tape.gradient(total, [real, fake]))
+        return values, gradients
+
+
+def _constant(batch_size: int, real: float, fake: float) -> list[np.ndarray]:
+    return [np.full((batch_size, 1), value, np.float32) for value in (real, fake)]
+
+
+def _check_gradients_are_finite(name: str, gradients, real_logit: float) -> None:
+    for role, pair in zip(("discriminator", "generator"), gradients):
+        for side, gradient in zip(("real", "fake"), pair):
+            if gradient is not None and not np.all(np.isfinite(gradient)):
+                raise ContractError(
+                    f"{name}: the gradient of {role}_loss with respect to the {side} logits is "
+                    f"not finite (real logits near {real_logit:g}); use stable forms such as "
+                    f"softplus(-x) for -log(sigmoid(x)).")
+
+
+def _check_direction(name: str, both: _LossProbe, batch_size: int, labels) -> None:
+    # The sum of a gradient's elements is the change when every logit of that side rises.
+    _, wrong = both(*_constant(batch_size, -_CONFIDENT, _CONFIDENT), labels)
+    _, right = both(*_constant(batch_size, _CONFIDENT, -_CONFIDENT), labels)
+    slopes = [
+        ("discriminator", "real", wrong[0][0], -1,
+         "real logits -2, fake +2", "fall as the real logits rise"),
+        ("discriminator", "fake", wrong[0][1], +1,
+         "real logits -2, fake +2", "rise with the fake logits"),
+        ("generator", "fake", right[1][1], -1,
+         "real logits +2, fake -2", "fall as the fake logits rise"),
+    ]
+    for role, side, gradient, sign, where, should in slopes:
+        slope = 0.0 if gradient is None else float(np.sum(gradient))
+        if not slope * sign > 0:
+            raise ContractError(
+                f"{name}: at {where}, {role}_loss must {should} (logits mean 'real'). "
+                f"Received: a slope of {slope:.3g} with respect to the {side} logits.")

@@ -20,7 +20,7 @@ import keras
 import tensorflow as tf
 
 from ganzoo.losses import classification_loss, gradient_penalty
-from ganzoo.plugin import Augmentation, LossSpec
+from ganzoo.plugin import Augmentation, LossContext, LossSpec
 from ganzoo.training.average import GeneratorAverage
 
 
@@ -128,9 +128,15 @@ class GanStep:
             return outputs[0], outputs[1], list(outputs[2:])
         return outputs[0], None, list(outputs[1:])
 
+    def _context(self, labels: tf.Tensor, real_scores: tuple, fake_scores: tuple) -> LossContext:
+        return LossContext(tf.cast(real_scores[0], tf.float32),
+                           tf.cast(fake_scores[0], tf.float32),
+                           labels if self.conditional else None)
+
     def _discriminator_loss(self, real: tf.Tensor, fake: tf.Tensor, labels: tf.Tensor,
                             t: tf.Tensor, real_scores: tuple, fake_scores: tuple) -> tf.Tensor:
-        per_example = self.loss.discriminator_loss(real_scores[0], fake_scores[0])
+        per_example = self.loss.per_example("discriminator",
+                                            self._context(labels, real_scores, fake_scores))
         if self.auxiliary_classifier:
             # AC-GAN: the discriminator also learns to name the class of real and fake images.
             per_example += (classification_loss(labels, real_scores[1])
@@ -142,8 +148,12 @@ class GanStep:
                 lambda x: self._critic(x, labels)[0], real, fake, t)
         return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
 
-    def _generator_loss(self, labels: tf.Tensor, fake_scores: tuple) -> tf.Tensor:
-        per_example = self.loss.generator_loss(fake_scores[0])
+    def _generator_loss(self, labels: tf.Tensor, real_scores: tuple,
+                        fake_scores: tuple) -> tf.Tensor:
+        # Real logits reach the generator's loss for relativistic losses; they depend only on
+        # the discriminator, so they add nothing to the generator's gradient but their value.
+        per_example = self.loss.per_example("generator",
+                                            self._context(labels, real_scores, fake_scores))
         if self.auxiliary_classifier:
             per_example += classification_loss(labels, fake_scores[1])
         return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
@@ -170,7 +180,7 @@ class GanStep:
             fake_scores = self._critic(fake, labels)
             real_scores = self._critic(real, labels)
             d_loss = self._discriminator_loss(real, fake, labels, t, real_scores, fake_scores)
-            g_loss = self._generator_loss(labels, fake_scores)
+            g_loss = self._generator_loss(labels, real_scores, fake_scores)
             d_scaled = _scaled(self.discriminator_optimizer, d_loss)
             g_scaled = _scaled(self.generator_optimizer, g_loss)
         d_variables = self.discriminator.trainable_variables

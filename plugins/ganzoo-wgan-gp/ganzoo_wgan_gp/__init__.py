@@ -13,34 +13,18 @@ DCGAN-style convolutional stacks, as in the paper's MNIST model.
 
 from __future__ import annotations
 
-import keras
+from ganzoo.blocks import convolutional_gan
+from ganzoo.plugin import ArchitectureSpec, Defaults, Paper, hookimpl
 
-from ganzoo.blocks import downsampling_stack, upsampling_stack
-from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
-
-WIDTH = 64
-
-
-def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) -> keras.Model:
-    z = keras.Input((latent_dim,), name="z")
-    return keras.Model(z, upsampling_stack(z, image_shape, WIDTH), name="wgan_gp_generator")
-
-
-def build_critic(image_shape: ImageShape, num_classes: int) -> keras.Model:
-    image = keras.Input(image_shape, name="image")
-    score = downsampling_stack(image, image_shape[0], WIDTH, normalization="none")
-    return keras.Model(image, score, name="wgan_gp_critic")
-
-
-WGAN_GP = ArchitectureSpec(
-    name="wgan-gp",
+WGAN_GP = convolutional_gan(
+    "wgan-gp",
     summary="Wasserstein GAN with gradient penalty: a batch-norm-free critic, 5 critic steps.",
     paper=Paper("Improved Training of Wasserstein GANs", "https://arxiv.org/abs/1704.00028"),
-    build_generator=build_generator,
-    build_discriminator=build_critic,
     defaults=Defaults(latent_dim=128, batch_size=64, loss="wasserstein-gp", generator_lr=1e-4,
                       discriminator_lr=1e-4, beta_1=0.0, beta_2=0.9, discriminator_steps=5,
                       steps=1000),
+    normalization="none",
+    discriminator_role="critic",
 )
 
 
