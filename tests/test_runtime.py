@@ -137,3 +137,25 @@ def test_two_workers_on_localhost_leave_one_run_directory_that_matches_one_devic
     alone = ganzoo.train("dcgan", steps=3, out=tmp_path / "alone", **TINY).run
     for a, b in zip(generator_weights(alone), generator_weights(distributed)):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize("gpus, flags, chosen", [
+    ([(9, 0)], set(), "mixed_bfloat16"), ([(8, 0), (7, 5)], set(), "mixed_float16"),
+    ([(6, 1)], {"avx512_bf16"}, "float32"), ([], {"avx512f", "avx512_bf16"}, "mixed_bfloat16"),
+    ([], {"amx_bf16"}, "mixed_bfloat16"), ([], {"avx2", "fma"}, "float32")],
+    ids=["ampere", "mixed-gpus", "old-gpu", "avx512-bf16", "amx", "plain-cpu"])
+def test_auto_precision_picks_what_the_hardware_computes_natively(monkeypatch, gpus, flags,
+                                                                  chosen):
+    from ganzoo.training import runtime
+
+    monkeypatch.setattr(runtime, "_gpu_compute_capabilities", lambda: gpus)
+    monkeypatch.setattr(runtime, "_cpu_flags", lambda: flags)
+    assert runtime.check_precision("auto") == chosen
+
+
+def test_a_run_records_the_precision_auto_chose(monkeypatch, tmp_path):
+    from ganzoo.training import runtime
+
+    monkeypatch.setattr(runtime, "_cpu_flags", lambda: set())
+    run = ganzoo.train("mlp-gan", steps=1, out=tmp_path, precision="auto", **TINY).run
+    assert run.config.precision == "float32"

@@ -190,3 +190,13 @@ def test_the_trainer_loop_stays_short():
     from ganzoo.training import trainer
 
     assert len(inspect.getsource(trainer._loop).splitlines()) < 100
+
+
+def test_the_docs_flag_table_lists_every_built_in_loss():
+    from ganzoo.registry import default_registry
+
+    row = next(line for line in (DOCS / "training.md").read_text().splitlines()
+               if line.startswith("| `--loss L`"))
+    built_in = {name for name, provided in default_registry().losses().items()
+                if provided.plugin.distribution == "ganzoo"}
+    assert set(re.findall(r"`([a-z-]+)`", row.split("|")[4])) == built_in

@@ -45,7 +45,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--strict", action="store_true", default=None,
                         help="fail on the first unreadable image instead of skipping it")
     parser.add_argument("--precision", choices=PRECISIONS,
-                        help="numeric precision of the networks' computation (default float32)")
+                        help="numeric precision of the networks' computation (default "
+                             "float32; auto: bfloat16 where the hardware has it)")
     parser.add_argument("--xla", action=argparse.BooleanOptionalAction, default=None,
                         help="compile the training step with XLA")
     parser.add_argument("--strategy", choices=STRATEGIES,

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 
 __all__ = ["HealthMonitor", "HealthWarning", "TrainingHealthWarning"]
 
-# Discriminator losses that reach 0 when it wins: softplus (nonsaturating/minimax), hinge and
-# least squares. The Wasserstein critic's loss has no such floor.
-_ZERO_FLOOR_LOSSES = ("nonsaturating", "minimax", "hinge", "least-squares")
+# Discriminator losses that reach 0 when it wins: softplus (nonsaturating/minimax, and the
+# relativistic average one), hinge and least squares. The Wasserstein critic's has no floor.
+_ZERO_FLOOR_LOSSES = ("nonsaturating", "minimax", "hinge", "least-squares",
+                      "relativistic-average")
 _SHORT = {"discriminator-wins": "D wins", "mode-collapse": "mode collapse",
           "divergence": "diverging"}
 
