@@ -249,9 +249,19 @@ class Evaluator:
                                         cache=cache, progress=progress)
             return domain
 
+        def label_free_net() -> FeatureNetwork:
+            from ganzoo.metrics._contrastive import contrastive_network
+
+            return contrastive_network(sample.images, source=data, cache=cache,
+                                       progress=progress)
+
         if isinstance(features, FeatureNetwork):
             network = features
             network.check_image_shape(sample.images.shape[1:])
+        elif features == "domain" and (sample.labels is None or sample.num_classes < 2) \
+                and not conditional:
+            # No labels to train a classifier on: the label-free network of the same data.
+            network = label_free_net()
         elif features == "domain":
             network = domain_net()
         elif features == "inception":

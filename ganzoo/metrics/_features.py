@@ -163,8 +163,20 @@ def _build_domain_model(image_shape: tuple[int, int, int], num_classes: int) -> 
 
     seeds = iter(range(DOMAIN_SEED * 1000, DOMAIN_SEED * 1000 + 100))
     image = keras.Input(image_shape, name="image")
+    features = encoder(image, seeds)
+    x = keras.layers.Dropout(0.3, seed=next(seeds))(features)
+    logits = keras.layers.Dense(num_classes, name="logits",
+                                kernel_initializer=keras.initializers.GlorotUniform(next(seeds)))(x)
+    return keras.Model(image, [features, logits], name="domain_cnn")
+
+
+def encoder(image, seeds) -> keras.KerasTensor:
+    """The domain network's trunk, up to its `DOMAIN_FEATURES` ReLU features; `seeds` yields a
+    seed per initializer and dropout layer. The label-free network shares it."""
+    import keras
+
     x = keras.layers.Rescaling(1 / 127.5, -1.0)(image)
-    blocks, side = 0, image_shape[0]
+    blocks, side = 0, image.shape[1]
     while blocks < 2 or side > 8:
         blocks, side = blocks + 1, side // 2
         for _ in range(2):
@@ -174,12 +186,8 @@ def _build_domain_model(image_shape: tuple[int, int, int], num_classes: int) -> 
         x = keras.layers.MaxPooling2D()(x)
     x = keras.layers.Flatten()(x)
     x = keras.layers.Dropout(0.3, seed=next(seeds))(x)
-    features = keras.layers.Dense(DOMAIN_FEATURES, activation="relu", name="features",
-                                  kernel_initializer=keras.initializers.HeNormal(next(seeds)))(x)
-    x = keras.layers.Dropout(0.3, seed=next(seeds))(features)
-    logits = keras.layers.Dense(num_classes, name="logits",
-                                kernel_initializer=keras.initializers.GlorotUniform(next(seeds)))(x)
-    return keras.Model(image, [features, logits], name="domain_cnn")
+    return keras.layers.Dense(DOMAIN_FEATURES, activation="relu", name="features",
+                              kernel_initializer=keras.initializers.HeNormal(next(seeds)))(x)
 
 
 def _with_probabilities(model: keras.Model, feature_scale: float) -> keras.Model:
