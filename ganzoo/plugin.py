@@ -225,16 +225,20 @@ class DatasetSpec:
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """A ``ganzoo`` subcommand provided by a plugin.
+    """A ``ganzoo`` subcommand, built-in or from a plugin.
 
     `add_arguments(parser)` adds its flags to an `argparse.ArgumentParser`;
-    `run(args)` does the work and returns the exit status.
+    `run(args)` does the work and returns the exit status. `help` is its line in
+    ``ganzoo --help``; `description` heads ``ganzoo NAME --help`` (default: `help`) and
+    `epilog` ends it, printed as written (line breaks kept).
     """
 
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
+    description: str = ""
+    epilog: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-NAME = "export"
-
 import argparse
 import sys
 import warnings
 
 from ganzoo.cli._types import positive_int
 from ganzoo.export._formats import FLOAT_TOLERANCE, FORMATS, OUTPUTS, QUANTIZATIONS
+from ganzoo.plugin import CommandSpec
 
 
-def add_parser(subparsers) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     fixed = ", ".join(f"{f.fixed_batch} for {f.name}" for f in FORMATS.values() if f.fixed_batch)
     opsets = {f.name: f for f in FORMATS.values() if f.opsets is not None}
-    parser = subparsers.add_parser(
-        "export", help="export a trained generator to SavedModel, TFLite and ONNX",
-        description="Export a run's generator, check every file against the Keras generator, "
-                    "time it in its own runtime and print a table. Exits with status 1 if a "
-                    "file fails its check.",
-        epilog=_formats_table(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", metavar="RUN", help="run directory printed by 'ganzoo train'")
     parser.add_argument("--format", default="all", metavar="F[,F...]",
                         help=f"{', '.join(FORMATS)} or all (default: all)")
@@ -40,7 +33,6 @@ def add_parser(subparsers) -> None:
                         help="timed repetitions per latency (default: 20)")
     parser.add_argument("--threads", type=positive_int,
                         help="CPU threads per runtime (default: one per core)")
-    parser.set_defaults(handler=run)
 
 
 def _formats_table() -> str:
@@ -79,3 +71,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"ganzoo export: warning: {message}", file=sys.stderr, flush=True)
+
+
+COMMAND = CommandSpec(
+    "export", "export a trained generator to SavedModel, TFLite and ONNX", add_arguments, run,
+    description="Export a run's generator, check every file against the Keras generator, time "
+                "it in its own runtime and print a table. Exits with status 1 if a file fails "
+                "its check.",
+    epilog=_formats_table())
