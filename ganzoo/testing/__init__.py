@@ -47,17 +47,19 @@ class ArchitectureReport:
 
 
 def registry_with(*plugins: object, builtins: bool = False) -> Registry:
-    """A registry that loads no entry points: ganzoo's losses and datasets, plus `plugins`.
+    """A registry that loads no entry points: ganzoo's losses, datasets and commands, plus
+    `plugins`.
 
     With `builtins`, the built-in architectures are registered too. A plugin may be a module,
     an object with `@hookimpl` methods, or an `ArchitectureSpec` (wrapped into a plugin).
     """
-    from ganzoo import losses
+    from ganzoo import cli, losses
     from ganzoo.data import builtin as datasets
 
     registry = Registry(autoload=False)
     registry.register(losses, "losses", "ganzoo")
     registry.register(datasets, "datasets", "ganzoo")
+    registry.register(cli, "commands", "ganzoo")
     if builtins:
         from ganzoo.architectures import acgan, cgan, dcgan, lsgan, mlp_gan, sngan
 

@@ -113,6 +113,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     if reopened is not None:
         run = reopened
         spec = run.architecture(registry)
+        run.require_plugins("loss", "dataset", registry=registry)
     else:
         if arch is None:
             raise GanzooError("Name an architecture to train (ganzoo list shows them), or give "
@@ -193,6 +194,7 @@ def _new_config(spec, registry, data, steps, batch_size, image_size, channels, l
         ema_decay=check_decay(defaults.ema_decay if ema_decay is None else ema_decay),
         plugin={"name": provider.name, "distribution": provider.distribution,
                 "version": provider.version},
+        plugins=registry.provenance(architecture=spec.name, loss=loss, dataset=data),
         ganzoo_version=ganzoo.__version__,
     )
 
