@@ -145,6 +145,14 @@ class ArchitectureSpec:
                           outputs)
         return model
 
+    def check_reloadable(self, generator: keras.Model, registry: object = None) -> None:
+        """Raise `PluginError` naming this architecture, its plugin (looked up in `registry`)
+        and the layer at fault if `generator` cannot be saved and reloaded in Keras safe mode;
+        the trainer calls it before the first step."""
+        from ganzoo._reload import check_generator_reloads
+
+        check_generator_reloads(generator, self, registry)
+
     @property
     def is_conditional(self) -> bool:
         """Whether the generator takes a label (true for auxiliary-classifier GANs too)."""

@@ -297,6 +297,7 @@ class _Loop:
             g_optimizer.build(self.generator.trainable_variables)
             d_optimizer.build(self.discriminator.trainable_variables)
             self.step_counter = tf.Variable(0, dtype=tf.int64, trainable=False)
+        spec.check_reloadable(self.generator, registry)
         average = None
         tracked = {}
         if config.ema_decay:
