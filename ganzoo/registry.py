@@ -30,7 +30,7 @@ from typing import Generic, TypeVar
 import pluggy
 
 from ganzoo import hookspecs
-from ganzoo.errors import DuplicateNameError, PluginError, UnknownNameError
+from ganzoo.errors import DuplicateNameError, PluginError, UnknownNameError, did_you_mean
 from ganzoo.plugin import (ArchitectureSpec, CommandSpec, DatasetSpec, ExportFormatSpec,
                            LossSpec)
 
@@ -93,17 +93,17 @@ class Conflict:
 
     def message(self) -> str:
         """One line: who clashes, which one is used, and how to disable one."""
-        disable = ("disable it with GANZOO_DISABLE_PLUGINS="
-                   + ",".join(p.name for p in self.ignored))
         if self.winner is not None:
             others = " and ".join(f"plugin {p.name!r} ({p.origin})" for p in self.ignored)
-            return (f"{others} tries to replace the built-in {self.kind} "
-                    f"{self.name!r} of {self.winner.origin}; the built-in is used, the plugin's "
-                    f"is ignored ({disable}).")
+            return (f"{others} {'tries' if len(self.ignored) == 1 else 'try'} to replace the "
+                    f"built-in {self.kind} {self.name!r} of {self.winner.origin}; the built-in "
+                    f"is used, the plugin's is ignored (disable it with GANZOO_DISABLE_PLUGINS="
+                    f"{','.join(p.name for p in self.ignored)}).")
         origins = " and ".join(f"plugin {p.name!r} ({p.origin})" for p in self.providers)
+        choices = " or ".join(f"GANZOO_DISABLE_PLUGINS={p.name}" for p in self.providers)
         return (f"the {self.kind} {self.name!r} is provided by more than one plugin: "
                 f"{origins}; it cannot be used until one is uninstalled or disabled with "
-                f"GANZOO_DISABLE_PLUGINS=<entry point>.")
+                f"{choices}.")
 
 
 @dataclass(frozen=True)
@@ -372,8 +372,8 @@ def _hook_names() -> list[str]:
 
 
 def _did_you_mean(name: str) -> str:
-    close = difflib.get_close_matches(name, _hook_names(), n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
+    close = did_you_mean(name, _hook_names(), n=1)
+    return f" {close}" if close else ""
 
 
 def _why_empty(plugin: object) -> str:
