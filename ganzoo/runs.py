@@ -97,6 +97,11 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+# The RunConfig field that names the item each kind of plugin provided to a run.
+_PLUGIN_FIELDS = {"architecture": "arch", "loss": "loss", "dataset": "data",
+                  "augmentation": "augment"}
+
+
 class PluginVersionWarning(UserWarning):
     """A run was trained with another version (or distribution) of a plugin than the one
     installed now."""
@@ -219,19 +224,19 @@ class Run:
         return recorded
 
     def require_plugins(self, *kinds: str, registry: Registry | None = None) -> None:
-        """Check that the plugins this run used are installed, for `kinds` (default: the
-        architecture, the loss and the dataset).
+        """Check that the plugins this run used are installed, for `kinds` (default: every
+        kind it records: architecture, loss, dataset, augmentation).
 
         A missing one is a `RunError` naming the distribution to install; another installed
-        version is one `PluginVersionWarning` per plugin.
+        version is one `PluginVersionWarning` per plugin. A dataset or augmentation without a
+        record (a folder or an .npz file; none) is not a plugin and is not looked up.
         """
-        for kind in kinds or ("architecture", "loss", "dataset"):
-            if kind != "dataset" or self.recorded_plugin(kind) is not None:
+        for kind in kinds or tuple(_PLUGIN_FIELDS):
+            if kind in ("architecture", "loss") or self.recorded_plugin(kind) is not None:
                 self._provided(kind, registry)
 
     def _name(self, kind: str) -> str:
-        return {"architecture": self.config.arch, "loss": self.config.loss,
-                "dataset": self.config.data}[kind]
+        return getattr(self.config, _PLUGIN_FIELDS[kind])
 
     def _provided(self, kind: str, registry: Registry | None):
         from ganzoo.errors import UnknownNameError

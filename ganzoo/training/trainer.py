@@ -113,7 +113,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     if reopened is not None:
         run = reopened
         spec = run.architecture(registry)
-        run.require_plugins("loss", "dataset", registry=registry)
+        run.require_plugins(registry=registry)
     else:
         if arch is None:
             raise GanzooError("Name an architecture to train (ganzoo list shows them), or give "
