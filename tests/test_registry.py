@@ -286,3 +286,32 @@ def test_the_built_in_commands_arrive_through_the_command_hook(registry):
     for name in subparsers.choices:
         assert (commands[name].plugin.name, commands[name].plugin.distribution) == (
             "commands", "ganzoo")
+
+
+def test_ganzoo_list_shows_which_plugin_a_built_in_name_ignores(capsys):
+    from ganzoo.cli import main
+    from ganzoo.registry import reset_default_registry
+    from ganzoo.testing import registry_with
+
+    clashing = registry_with(builtins=True)
+    clashing.register(PluginProviding("dcgan"), "evil", "evil-gan", "1.0")
+    reset_default_registry(clashing)
+    try:
+        assert main(["list"]) == 0
+    finally:
+        reset_default_registry()
+    rows = capsys.readouterr().out.splitlines()
+    assert any(row.startswith("dcgan") and "dcgan (ganzoo)" in row for row in rows)
+    [conflict] = [row for row in rows if "CONFLICT" in row]
+    assert "evil-gan 1.0" in conflict and "GANZOO_DISABLE_PLUGINS=evil" in conflict
+
+
+def test_tracing_prints_the_whole_traceback_of_a_plugin_that_fails_to_import(
+        broken_distribution, monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(broken_distribution))
+    monkeypatch.setenv("GANZOO_TRACE_PLUGINS", "1")
+    with pytest.warns(PluginLoadWarning):
+        Registry()
+    trace = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in trace
+    assert f'File "{broken_distribution / "exploding_plugin.py"}", line 1' in trace
