@@ -74,7 +74,8 @@ def test_a_run_records_the_architecture_loss_and_dataset_plugins(shapes_run):
     config = json.loads((shapes_run.path / "config.json").read_text())
     assert config["plugins"] == {
         "architecture": {"entry_point": "vgan", "distribution": "vgan", "version": "0.1"},
-        "loss": {"entry_point": "losses", "distribution": "ganzoo", "version": None},
+        "loss": {"entry_point": "losses", "distribution": "ganzoo",
+                 "version": ganzoo.__version__},
         "dataset": {"entry_point": "shapes", "distribution": "ganzoo-shapes", "version": "1.0"}}
     assert config["plugin"] == {"name": "vgan", "distribution": "vgan", "version": "0.1"}
 

@@ -58,19 +58,19 @@ def registry_with(*plugins: object, builtins: bool = False) -> Registry:
     an object with `@hookimpl` methods, or an `ArchitectureSpec` or `DatasetSpec` (wrapped into
     a plugin named ``inline-NAME``).
     """
-    from ganzoo import cli, losses
+    from ganzoo import __version__, cli, losses
     from ganzoo.data import builtin as datasets
 
     registry = Registry(autoload=False)
-    registry.register(losses, "losses", "ganzoo")
-    registry.register(datasets, "datasets", "ganzoo")
-    registry.register(cli, "commands", "ganzoo")
+    registry.register(losses, "losses", "ganzoo", __version__)
+    registry.register(datasets, "datasets", "ganzoo", __version__)
+    registry.register(cli, "commands", "ganzoo", __version__)
     if builtins:
         from ganzoo.architectures import acgan, cgan, dcgan, lsgan, mlp_gan, sngan
 
         for module in (mlp_gan, dcgan, cgan, sngan, lsgan, acgan):
             registry.register(module, module.__name__.rsplit(".", 1)[1].replace("_", "-"),
-                              "ganzoo")
+                              "ganzoo", __version__)
     for plugin in plugins:
         if isinstance(plugin, ArchitectureSpec):
             registry.register(_SpecPlugin(plugin), f"inline-{plugin.name}")
