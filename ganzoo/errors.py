@@ -9,6 +9,12 @@ import difflib
 from collections.abc import Iterable
 
 
+def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:
+    """``"Did you mean 'a' or 'b'?"`` for the choices close to `name`; empty if none is."""
+    close = difflib.get_close_matches(name, list(choices), n=n, cutoff=0.6)
+    return ("Did you mean " + " or ".join(repr(c) for c in close) + "?") if close else ""
+
+
 class GanzooError(Exception):
     """Base class of every error caused by the user's input rather than by a bug."""
 
@@ -21,9 +27,9 @@ class UnknownNameError(GanzooError, KeyError):
     def __init__(self, kind: str, name: str, available: Iterable[str], hint: str = "") -> None:
         self.kind, self.name, self.available = kind, name, sorted(available)
         message = f"Unknown {kind} {name!r}."
-        close = difflib.get_close_matches(name, self.available, n=3, cutoff=0.6)
+        close = did_you_mean(name, self.available)
         if close:
-            message += " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+            message += " " + close
         message += " Available: " + (", ".join(self.available) or "none") + "."
         if hint:
             message += " " + hint

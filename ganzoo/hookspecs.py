@@ -2,7 +2,7 @@
 
 A plugin is any module or object with functions marked ``@ganzoo.plugin.hookimpl`` whose names
 match the stubs below. Plugins are found through the ``ganzoo`` entry-point group; the built-in
-architectures, losses and datasets are registered exactly that way, in ganzoo's own
+architectures, losses, datasets and commands are registered exactly that way, in ganzoo's own
 ``pyproject.toml``. Each hook returns a list, so one plugin can provide several items, and
 each hook is called once per plugin so the registry knows who provided what.
 """
@@ -53,12 +53,13 @@ def ganzoo_datasets() -> list[DatasetSpec]:
 
 @hookspec
 def ganzoo_cli_commands() -> list[CommandSpec]:
-    """Return extra subcommands for the ``ganzoo`` command line.
+    """Return subcommands for the ``ganzoo`` command line.
 
     A `CommandSpec` names the subcommand, adds its arguments to an `argparse` parser and runs
     it, returning the exit status. Raise a `ganzoo.errors.GanzooError` for bad input: the
-    command line prints it as one line and exits with status 2. Built-in subcommands cannot be
-    replaced.
+    command line prints it as one line and exits with status 2. ganzoo's own subcommands come
+    through this hook too (entry point ``commands``); a plugin command with a built-in's name
+    is a conflict, and the built-in is used.
     """
 
 

@@ -163,6 +163,14 @@ class ArchitectureSpec:
                           outputs, extra_outputs=self.self_supervised_loss is not None)
         return model
 
+    def check_reloadable(self, generator: keras.Model, registry: object = None) -> None:
+        """Raise `PluginError` naming this architecture, its plugin (looked up in `registry`)
+        and the layer at fault if `generator` cannot be saved and reloaded in Keras safe mode;
+        the trainer calls it before the first step."""
+        from ganzoo._reload import check_generator_reloads
+
+        check_generator_reloads(generator, self, registry)
+
     @property
     def is_conditional(self) -> bool:
         """Whether the generator takes a label (true for auxiliary-classifier GANs too)."""
@@ -374,16 +382,20 @@ class DatasetSpec:
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """A ``ganzoo`` subcommand provided by a plugin.
+    """A ``ganzoo`` subcommand, built-in or from a plugin.
 
     `add_arguments(parser)` adds its flags to an `argparse.ArgumentParser`;
-    `run(args)` does the work and returns the exit status.
+    `run(args)` does the work and returns the exit status. `help` is its line in
+    ``ganzoo --help``; `description` heads ``ganzoo NAME --help`` (default: `help`) and
+    `epilog` ends it, printed as written (line breaks kept).
     """
 
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
+    description: str = ""
+    epilog: str = ""
 
 
 @dataclass(frozen=True)

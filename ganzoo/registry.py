@@ -1,8 +1,11 @@
 """Find plugins through the ``ganzoo`` entry-point group and index what they provide.
 
 Every plugin, built-in or third-party, is an entry point in that group. One that fails to import
-is reported with a warning and skipped, so a broken install never takes the others down; two
-plugins that provide the same name make that one name unusable until one is uninstalled.
+is reported with a warning (naming the file and line) and skipped, so a broken install never
+takes the others down. Name clashes, for every kind of item: the core's built-in (distribution
+``ganzoo``) wins over a third-party plugin of the same name, with one warning naming both; two
+third-party plugins that provide the same name make that one name unusable until one is
+uninstalled or disabled.
 
 Environment:
   ``GANZOO_DISABLE_PLUGINS=a,b``      skip the entry points named ``a`` and ``b``;
@@ -12,19 +15,22 @@ Environment:
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 import time
+import traceback
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import pluggy
 
 from ganzoo import hookspecs
-from ganzoo.errors import DuplicateNameError, PluginError, UnknownNameError
+from ganzoo.errors import DuplicateNameError, PluginError, UnknownNameError, did_you_mean
 from ganzoo.plugin import (ArchitectureSpec, AugmentationSpec, CallbackSpec, CommandSpec,
                            DatasetSpec, ExportFormatSpec, LossSpec)
 
@@ -47,7 +53,8 @@ _KINDS: dict[str, tuple[type, str]] = {
 
 
 class PluginLoadWarning(UserWarning):
-    """A plugin could not be loaded; everything else still works."""
+    """A plugin could not be loaded, provides nothing, or clashes with another one; everything
+    else still works."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,38 @@ class PluginInfo:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """A name that more than one plugin provides for one kind of item.
+
+    `winner` is the core's built-in when one of the providers is (it is used, the others are
+    ignored); None when every provider is third-party, which makes the name unusable.
+    """
+
+    kind: str
+    name: str
+    providers: tuple[PluginInfo, ...]
+    winner: PluginInfo | None = None
+
+    @property
+    def ignored(self) -> tuple[PluginInfo, ...]:
+        return tuple(p for p in self.providers if p != self.winner)
+
+    def message(self) -> str:
+        """One line: who clashes, which one is used, and how to disable one."""
+        if self.winner is not None:
+            others = " and ".join(f"plugin {p.name!r} ({p.origin})" for p in self.ignored)
+            return (f"{others} {'tries' if len(self.ignored) == 1 else 'try'} to replace the "
+                    f"built-in {self.kind} {self.name!r} of {self.winner.origin}; the built-in "
+                    f"is used, the plugin's is ignored (disable it with GANZOO_DISABLE_PLUGINS="
+                    f"{','.join(p.name for p in self.ignored)}).")
+        origins = " and ".join(f"plugin {p.name!r} ({p.origin})" for p in self.providers)
+        choices = " or ".join(f"GANZOO_DISABLE_PLUGINS={p.name}" for p in self.providers)
+        return (f"the {self.kind} {self.name!r} is provided by more than one plugin: "
+                f"{origins}; it cannot be used until one is uninstalled or disabled with "
+                f"{choices}.")
+
+
+@dataclass(frozen=True)
 class Provided(Generic[T]):
     """A spec together with the plugin that provided it."""
 
@@ -90,6 +129,8 @@ class Registry:
         self._manager.add_hookspecs(hookspecs)
         self._plugins: list[PluginInfo] = []
         self._broken: list[PluginInfo] = []
+        self._empty: dict[str, str] = {}  # plugin name -> why it provides nothing
+        self._warned: set[str] = set()
         self._index: dict[str, tuple[dict, dict]] | None = None
         if autoload:
             self._load_entry_points()
@@ -102,15 +143,20 @@ class Registry:
             self._manager.register(plugin, name=name)
         except (ValueError, pluggy.PluginValidationError) as error:
             raise PluginError(f"Plugin {name!r} could not be registered: {error}") from error
-        try:
+        hooks = self._manager.get_hookcallers(plugin) or []
+        unknown = [caller.name for caller in hooks if not caller.has_spec()]
+        if unknown:
             # pluggy accepts functions marked as hooks that match no hook; a typo would then
             # silently provide nothing.
-            self._manager.check_pending()
-        except pluggy.PluginValidationError as error:
             self._manager.unregister(name=name)
-            raise PluginError(f"Plugin {name!r} implements a hook that does not exist: {error}. "
-                              f"The hooks are: {', '.join(_KINDS)}.") from error
+            raise PluginError(f"Plugin {name!r} implements a hook that does not exist: "
+                              f"{', '.join(map(repr, unknown))}.{_did_you_mean(unknown[0])} "
+                              f"The hooks are: {', '.join(_hook_names())}.")
         info = PluginInfo(name, distribution, version)
+        if not hooks:
+            self._empty[name] = _why_empty(plugin)
+            self._warn(f"ganzoo plugin {name!r} ({info.origin}) provides nothing: "
+                       f"{self._empty[name]}")
         self._plugins.append(info)
         self._index = None
         return info
@@ -129,15 +175,31 @@ class Registry:
         return sorted(caller.name for caller in self._manager.get_hookcallers(registered) or [])
 
     def provided_by(self, plugin: PluginInfo) -> dict[str, list[str]]:
-        """What a plugin provides: ``{"architectures": [...], "losses": [...], ...}``."""
+        """What a plugin provides: ``{"architectures": [...], "losses": [...], ...}``.
+
+        A name in a conflict is listed for every plugin that provides it, used or not.
+        """
         self._build_index()
         provided: dict[str, list[str]] = {}
         for hook, (found, conflicts) in self._index.items():
-            names = [name for name, item in found.items() if item.plugin == plugin]
-            names += [name for name, providers in conflicts.items() if plugin in providers]
+            names = {name for name, item in found.items() if item.plugin == plugin}
+            names |= {name for name, conflict in conflicts.items()
+                      if plugin in conflict.providers}
             if names:
                 provided[hook.removeprefix("ganzoo_")] = sorted(names)
         return provided
+
+    def status(self, plugin: PluginInfo) -> tuple[str, str | None]:
+        """``(status, why)``: ``"ok"``, ``"failed to load"``, ``"provides nothing"`` or
+        ``"conflict"``, with the one-line reason (None when ok)."""
+        if not plugin.ok:
+            return "failed to load", plugin.error
+        if plugin.name in self._empty:
+            return "provides nothing", self._empty[plugin.name]
+        clashes = [c.message() for c in self.clashes() if plugin in c.providers]
+        if clashes:
+            return "conflict", " ".join(clashes)
+        return "ok", None
 
     def architectures(self) -> dict[str, Provided[ArchitectureSpec]]:
         return self._items("ganzoo_architectures")
@@ -164,9 +226,17 @@ class Registry:
         return self._lookup("ganzoo_augmentations", name).spec
 
     def conflicts(self, hook: str = "ganzoo_architectures") -> dict[str, list[PluginInfo]]:
-        """Names that more than one plugin provides, with every provider."""
+        """Names that more than one third-party plugin provides (so none is used), with every
+        provider. A name the core provides too is not here: its built-in is used."""
         self._build_index()
-        return self._index[hook][1]
+        return {name: list(conflict.providers) for name, conflict in self._index[hook][1].items()
+                if conflict.winner is None}
+
+    def clashes(self) -> list[Conflict]:
+        """Every name more than one plugin provides, of every kind, resolved or not."""
+        self._build_index()
+        return [conflict for _, conflicts in self._index.values()
+                for conflict in conflicts.values()]
 
     def architecture(self, name: str) -> ArchitectureSpec:
         return self._lookup("ganzoo_architectures", name).spec
@@ -180,6 +250,35 @@ class Registry:
     def provider(self, architecture: str) -> PluginInfo:
         return self._lookup("ganzoo_architectures", architecture).plugin
 
+    def lookup(self, kind: str, name: str) -> Provided:
+        """The item `name` of `kind` (``"architecture"``, ``"loss"``, ``"dataset"``, ...) with
+        the plugin that provides it; `UnknownNameError` or `DuplicateNameError` if none is
+        usable."""
+        hooks = {noun: hook for hook, (_, noun) in _KINDS.items()}
+        if kind not in hooks:
+            raise UnknownNameError("kind of plugin item", kind, hooks)
+        return self._lookup(hooks[kind], name)
+
+    def provenance(self, **names: str | None) -> dict[str, dict[str, str | None]]:
+        """Where each named item comes from, as a run records it in ``config.json``.
+
+        ``registry.provenance(architecture="dcgan", loss="hinge", dataset="digits")`` returns
+        ``{"architecture": {"entry_point": "dcgan", "distribution": "ganzoo", "version":
+        "0.1.0"}, ...}``. A name that is None or not registered (a dataset given as a folder or
+        an .npz file) is left out.
+        """
+        recorded = {}
+        for kind, name in names.items():
+            if name is None:
+                continue
+            try:
+                plugin = self.lookup(kind, name).plugin
+            except UnknownNameError:
+                continue
+            recorded[kind] = {"entry_point": plugin.name, "distribution": plugin.distribution,
+                              "version": plugin.version}
+        return recorded
+
     def _items(self, hook: str) -> dict:
         self._build_index()
         return dict(self._index[hook][0])
@@ -188,12 +287,13 @@ class Registry:
         self._build_index()
         found, conflicts = self._index[hook]
         noun = _KINDS[hook][1]
-        if name in conflicts:
-            origins = " and ".join(repr(p.origin) for p in conflicts[name])
+        if name in conflicts and conflicts[name].winner is None:
+            providers = conflicts[name].providers
+            origins = " and ".join(repr(p.origin) for p in providers)
             raise DuplicateNameError(
                 f"The {noun} {name!r} is provided by more than one plugin: {origins}. "
-                f"Uninstall one of them, or disable one with GANZOO_DISABLE_PLUGINS=<entry point>."
-            )
+                f"Uninstall one of them, or disable one with GANZOO_DISABLE_PLUGINS="
+                f"{' or '.join(p.name for p in providers)}.")
         if name not in found:
             raise UnknownNameError(noun, name, found)
         return found[name]
@@ -211,8 +311,10 @@ class Registry:
                        f"({distribution} {version})")
                 plugin = entry_point.load()
             except Exception as error:  # a broken plugin must not take the others down
+                _trace("".join(traceback.format_exception(error)).rstrip())
                 self._mark_broken(PluginInfo(entry_point.name, distribution, version),
-                                  f"failed to import {entry_point.value!r}: "
+                                  f"failed to import {entry_point.value!r} at "
+                                  f"{_where(error, entry_point.module)}: "
                                   f"{type(error).__name__}: {error}")
                 continue
             try:
@@ -220,9 +322,14 @@ class Registry:
             except PluginError as error:
                 self._mark_broken(PluginInfo(entry_point.name, distribution, version), str(error))
 
+    def _warn(self, message: str) -> None:
+        # Once per registry: the index is rebuilt whenever a plugin is registered.
+        if message not in self._warned:
+            self._warned.add(message)
+            warnings.warn(message, PluginLoadWarning, stacklevel=4)
+
     def _mark_broken(self, info: PluginInfo, why: str) -> None:
-        warnings.warn(f"ganzoo plugin {info.name!r} ({info.origin}) is skipped: {why}",
-                      PluginLoadWarning, stacklevel=3)
+        self._warn(f"ganzoo plugin {info.name!r} ({info.origin}) is skipped: {why}")
         self._broken.append(PluginInfo(info.name, info.distribution, info.version, why))
 
     def _build_index(self) -> None:
@@ -231,7 +338,7 @@ class Registry:
         index: dict[str, tuple[dict, dict]] = {hook: ({}, {}) for hook in _KINDS}
         by_name = {info.name: info for info in self._plugins}
         for hook, (spec_type, noun) in _KINDS.items():
-            found, conflicts = index[hook]
+            provided: dict[str, list[Provided]] = {}
             for impl in getattr(self._manager.hook, hook).get_hookimpls():
                 info = by_name[impl.plugin_name]
                 try:
@@ -245,19 +352,20 @@ class Registry:
                     self._index = None
                     return self._build_index()
                 for spec in specs:
-                    if spec.name in found or spec.name in conflicts:
-                        first = found.pop(spec.name, None)
-                        providers = conflicts.setdefault(spec.name, [])
-                        if first is not None:
-                            providers.append(first.plugin)
-                        providers.append(info)
-                        warnings.warn(
-                            f"The {noun} {spec.name!r} is provided by more than one plugin: "
-                            + " and ".join(repr(p.origin) for p in providers)
-                            + "; it cannot be used until one is removed.",
-                            PluginLoadWarning, stacklevel=4)
-                    else:
-                        found[spec.name] = Provided(spec, info)
+                    provided.setdefault(spec.name, []).append(Provided(spec, info))
+            found, conflicts = index[hook]
+            for name, items in provided.items():
+                if len(items) == 1:
+                    found[name] = items[0]
+                    continue
+                built_in = [i for i in items if i.plugin.distribution == CORE_DISTRIBUTION]
+                winner = built_in[0] if len(built_in) == 1 else None
+                conflict = Conflict(noun, name, tuple(i.plugin for i in items),
+                                    winner.plugin if winner else None)
+                conflicts[name] = conflict
+                if winner is not None:
+                    found[name] = winner
+                self._warn(f"ganzoo plugin conflict: {conflict.message()}")
         self._index = index
 
     def _unregister_broken(self, info: PluginInfo, why: str) -> None:
@@ -269,6 +377,43 @@ class Registry:
 def _trace(message: str) -> None:
     if os.environ.get("GANZOO_TRACE_PLUGINS", "") not in ("", "0"):
         print(f"ganzoo trace: {message}", file=sys.stderr)
+
+
+def _hook_names() -> list[str]:
+    return sorted(name for name in dir(hookspecs) if name.startswith("ganzoo_"))
+
+
+def _did_you_mean(name: str) -> str:
+    close = did_you_mean(name, _hook_names(), n=1)
+    return f" {close}" if close else ""
+
+
+def _why_empty(plugin: object) -> str:
+    """Why a registered plugin implements no hook, with the likely fix."""
+    hooks = _hook_names()
+    unmarked = [name for name in dir(plugin) if callable(getattr(plugin, name, None))
+                and difflib.get_close_matches(name, hooks, n=1, cutoff=0.8)]
+    what = getattr(plugin, "__name__", None) or type(plugin).__name__
+    if unmarked:
+        return (f"{what!r} defines {', '.join(map(repr, unmarked))} without @hookimpl "
+                f"(from ganzoo.plugin import hookimpl).{_did_you_mean(unmarked[0])}")
+    return (f"{what!r} has no @hookimpl function; a plugin implements at least one of: "
+            f"{', '.join(hooks)}.")
+
+
+def _where(error: BaseException, module: str) -> str:
+    """``file:line`` where importing `module` failed: the deepest frame in the plugin's own
+    package, else the deepest frame outside the import machinery."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return f"{error.filename}:{error.lineno}"
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not f.filename.startswith("<frozen")]
+    if not frames:
+        return module
+    package = module.split(".")[0]
+    own = [f for f in frames if package in Path(f.filename).with_suffix("").parts]
+    frame = (own or frames)[-1]
+    return f"{frame.filename}:{frame.lineno}"
 
 
 def _check_specs(result: object, spec_type: type, noun: str, hook: str) -> list:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,6 +92,10 @@ class RunConfig:
     ganzoo_version: str = _setting(RECORDED, "")
     # sha256 of the training images and labels as loaded; "" for runs made before it existed.
     data_fingerprint: str = _setting(RECORDED, "")
+    # Every plugin the run used, by kind ("architecture", "loss", "dataset", "augmentation"):
+    # entry point, distribution and version (`Registry.provenance`). `plugin` above is the
+    # architecture's alone, kept for the ganzoo versions and runs that predate this field.
+    plugins: dict[str, dict[str, Any]] = _setting(RECORDED, factory=dict)
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -126,12 +131,23 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+# The RunConfig field that names the item each kind of plugin provided to a run.
+_PLUGIN_FIELDS = {"architecture": "arch", "loss": "loss", "dataset": "data",
+                  "augmentation": "augment"}
+
+
+class PluginVersionWarning(UserWarning):
+    """A run was trained with another version (or distribution) of a plugin than the one
+    installed now."""
+
+
 class Run:
     """An existing run directory."""
 
     def __init__(self, path: Path, config: RunConfig) -> None:
         self.path = Path(path)
         self.config = config
+        self._warned: set[str] = set()
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> Run:
@@ -228,18 +244,78 @@ class Run:
 
     def architecture(self, registry: Registry | None = None):
         """The run's architecture spec, with an install hint when its plugin is missing."""
+        return self._provided("architecture", registry).spec
+
+    def recorded_plugin(self, kind: str) -> dict[str, Any] | None:
+        """What `config.json` says about the plugin that provided the run's `kind` of item:
+        ``{"entry_point", "distribution", "version"}``, or None if nothing was recorded (a
+        dataset given as a folder or an .npz file, or a run older than the record)."""
+        recorded = self.config.plugins.get(kind)
+        if recorded is None and kind == "architecture" and self.config.plugin:
+            old = self.config.plugin
+            recorded = {"entry_point": old.get("name"), "distribution": old.get("distribution"),
+                        "version": old.get("version")}
+        return recorded
+
+    def require_plugins(self, *kinds: str, registry: Registry | None = None) -> None:
+        """Check that the plugins this run used are installed, for `kinds` (default: every
+        kind it records: architecture, loss, dataset, augmentation).
+
+        A missing one is a `RunError` naming the distribution to install; another installed
+        version is one `PluginVersionWarning` per plugin. A dataset or augmentation without a
+        record (a folder or an .npz file; none) is not a plugin and is not looked up.
+        """
+        for kind in kinds or tuple(_PLUGIN_FIELDS):
+            if kind in ("architecture", "loss") or self.recorded_plugin(kind) is not None:
+                self._provided(kind, registry)
+
+    def _name(self, kind: str) -> str:
+        return getattr(self.config, _PLUGIN_FIELDS[kind])
+
+    def _provided(self, kind: str, registry: Registry | None):
         from ganzoo.errors import UnknownNameError
         from ganzoo.registry import default_registry
 
         registry = registry or default_registry()
+        recorded = self.recorded_plugin(kind) or {}
+        distribution = recorded.get("distribution")
         try:
-            return registry.architecture(self.config.arch)
+            provided = registry.lookup(kind, self._name(kind))
         except UnknownNameError as error:
-            distribution = self.config.plugin.get("distribution")
-            hint = (f" This run was trained with the plugin distribution {distribution!r} "
-                    f"{self.config.plugin.get('version', '')}; install it with "
-                    f"'pip install {distribution}'.") if distribution else ""
-            raise RunError(f"{error}{hint}") from error
+            if not distribution:
+                raise
+            raise RunError(f"{error} Run {str(self.path)!r} was trained with it from the plugin "
+                           f"{recorded.get('entry_point')!r} of {distribution} "
+                           f"{recorded.get('version') or ''}; install it with 'pip install "
+                           f"{distribution}'.".replace(" ;", ";")) from error
+        installed = provided.plugin
+        if distribution and kind not in self._warned and (
+                (installed.distribution, installed.version)
+                != (distribution, recorded.get("version"))):
+            self._warned.add(kind)
+            import warnings
+
+            warnings.warn(f"Run {str(self.path)!r} was trained with the {kind} "
+                          f"{self._name(kind)!r} of {distribution} {recorded.get('version')}; "
+                          f"{installed.origin} is installed.", PluginVersionWarning, stacklevel=4)
+        return provided
+
+    def _weights_do_not_fit(self, error: Exception, registry: Registry | None) -> RunError | None:
+        """The error to raise when the checkpoint does not fit the generator because the
+        architecture's plugin changed version since training; None if it did not."""
+        recorded = self.recorded_plugin("architecture") or {}
+        installed = self._provided("architecture", registry).plugin
+        if not recorded.get("distribution") or (installed.distribution, installed.version) == (
+                recorded["distribution"], recorded.get("version")):
+            return None
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else \
+            type(error).__name__
+        return RunError(
+            f"The weights of run {str(self.path)!r} do not fit the generator that the "
+            f"architecture {self.config.arch!r} builds now: the run was trained with "
+            f"{recorded['distribution']} {recorded.get('version')}, {installed.origin} is "
+            f"installed ({reason[:160]}). Install the version it was trained with: "
+            f"pip install '{recorded['distribution']}=={recorded.get('version')}'.")
 
     def build_generator(self, registry: Registry | None = None) -> keras.Model:
         config = self.config
@@ -260,11 +336,39 @@ class Run:
         path = self.checkpoint_path(step)
         generator = self.build_generator(registry)
         name = "generator_average" if averaged and self.config.ema_decay else "generator"
-        try:
-            tf.train.Checkpoint(**{name: generator}).restore(path) \
-                .assert_existing_objects_matched().expect_partial()
-        except AssertionError as error:
-            raise RunError(f"Checkpoint {path!r} of run {str(self.path)!r} has no weights for "
-                           f"the {name.replace('_', ' ')} that {CONFIG} describes; was it "
-                           f"written by another run?") from error
+        failure = None
+        with _quiet_tensorflow():
+            try:
+                tf.train.Checkpoint(**{name: generator}).restore(path) \
+                    .assert_existing_objects_matched().expect_partial()
+            except (AssertionError, ValueError) as error:
+                failure = self._weights_do_not_fit(error, registry)
+                if failure is None and not isinstance(error, AssertionError):
+                    raise
+                failure = failure or RunError(
+                    f"Checkpoint {path!r} of run {str(self.path)!r} has no weights for the "
+                    f"{name.replace('_', ' ')} that {CONFIG} describes; was it written by "
+                    f"another run?")
+        # Raised outside the except block: the restore's state dies with the original error
+        # while TensorFlow's logger is still quiet.
+        if failure is not None:
+            raise failure
         return generator
+
+
+@contextmanager
+def _quiet_tensorflow():
+    """Silence TensorFlow's Python logger: a checkpoint that does not fit logs a warning per
+    unmatched value (hundreds), and the error raised says it in one line."""
+    import gc
+
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        yield
+    finally:
+        gc.collect()  # the restore's deferred "unresolved object" warnings fire on collection
+        logger.setLevel(level)

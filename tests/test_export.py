@@ -242,6 +242,7 @@ def test_a_file_that_fails_its_check_exits_1_and_the_others_finish(trained, tmp_
     assert statuses == {"savedmodel": "ok", "tflite": "ok", "onnx": "failed"}
 
 
+@keras.saving.register_keras_serializable(package="test_export")  # train refuses unloadable
 class Bessel(keras.layers.Layer):
     """A layer built from an op (BesselI0e) that neither TFLite nor ONNX has."""
 

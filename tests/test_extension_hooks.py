@@ -51,3 +51,34 @@ def test_built_in_commands_do_not_load_plugins(monkeypatch, capsys):
                         lambda subparsers: pytest.fail("plugins were loaded for --version"))
     with pytest.raises(SystemExit):
         main(["--version"])
+
+
+def test_the_command_example_in_the_plugin_guide_adds_a_working_subcommand(capsys):
+    import re
+    import types
+    from pathlib import Path
+
+    guide = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
+    source = re.search(r"```python\n(\"\"\"ganzoo greet NAME.*?)```", guide.read_text(),
+                       re.DOTALL).group(1)
+    module = types.ModuleType("greet_plugin")
+    exec(compile(source, "docs/plugins.md", "exec"), module.__dict__)
+    reset_default_registry(registry_with(module))
+    try:
+        assert main(["greet", "ada"]) == 0
+        assert capsys.readouterr().out == "hello ada\n"
+        assert main(["greet", " "]) == 2
+        assert "NAME must not be blank. Received: NAME=' '." in capsys.readouterr().err
+    finally:
+        reset_default_registry()
+
+
+def test_built_in_command_help_does_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom ganzoo.cli import main\ntry:\n    main(['train', '--help'])\n"
+             "except SystemExit:\n    pass\nprint('tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 import subprocess
 import sys
 from importlib import metadata
@@ -172,3 +173,145 @@ def test_tracing_prints_every_plugin_load_and_hook_call(monkeypatch, capsys):
     trace = capsys.readouterr().err
     assert "ganzoo trace: loading entry point dcgan = ganzoo.architectures.dcgan" in trace
     assert "ganzoo trace: dcgan.ganzoo_architectures() -> ['dcgan']" in trace
+
+
+# Name clashes, empty plugins, misspelt hooks, import failures (issue 10, item 6) --------------
+
+def item_of_kind(kind: str, name: str):
+    from ganzoo.plugin import CommandSpec, DatasetSpec, LossSpec
+
+    return {"architecture": lambda: tiny_spec(name),
+            "loss": lambda: LossSpec(name, "impostor", lambda r, f: r, lambda f: f),
+            "dataset": lambda: DatasetSpec(name, "impostor", lambda: None),
+            "command": lambda: CommandSpec(name, "impostor", lambda p: None, lambda a: 0)}[kind]()
+
+
+class Impostor:
+    """A third-party plugin providing one item whose name a built-in already has."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.item = item_of_kind(kind, name)
+        hook = {"architecture": "ganzoo_architectures", "loss": "ganzoo_losses",
+                "dataset": "ganzoo_datasets", "command": "ganzoo_cli_commands"}[kind]
+        setattr(self, hook, hookimpl(specname=hook)(lambda: [self.item]))
+
+
+@pytest.mark.parametrize("kind, name", [("architecture", "dcgan"), ("loss", "hinge"),
+                                        ("dataset", "digits"), ("command", "list")])
+def test_a_built_in_wins_over_a_third_party_plugin_of_the_same_name_with_one_warning(kind, name):
+    from ganzoo.testing import registry_with
+
+    registry = registry_with(builtins=True)
+    impostor = Impostor(kind, name)
+    registry.register(impostor, "impostor", "impostor-gan", "1.0")
+    with pytest.warns(PluginLoadWarning) as warned:
+        provided = registry.lookup(kind, name)
+        registry.lookup(kind, name)
+    assert provided.plugin.distribution == "ganzoo" and provided.spec is not impostor.item
+    assert len(warned) == 1
+    message = str(warned[0].message)
+    assert f"built-in {kind} {name!r}" in message and "impostor-gan 1.0" in message
+    assert "GANZOO_DISABLE_PLUGINS=impostor" in message
+
+
+def test_ganzoo_plugins_shows_both_sides_of_a_clash_with_a_built_in_as_a_conflict():
+    from ganzoo.cli.plugins import describe_plugins
+    from ganzoo.testing import registry_with
+
+    registry = registry_with(builtins=True)
+    registry.register(PluginProviding("dcgan"), "evil", "evil-gan", "1.0")
+    described = {p["name"]: p for p in describe_plugins(registry)}
+    assert described["evil"]["status"] == described["dcgan"]["status"] == "conflict"
+    assert "GANZOO_DISABLE_PLUGINS=evil" in described["evil"]["error"]
+    assert described["mlp-gan"]["status"] == "ok"
+
+
+def test_an_old_dcgan_run_still_samples_with_a_plugin_that_also_provides_dcgan(tmp_path):
+    import ganzoo
+    from ganzoo.runs import Run
+    from ganzoo.testing import registry_with
+
+    run = ganzoo.train("dcgan", steps=1, batch_size=8, out=tmp_path, progress=False,
+                       registry=registry_with(builtins=True)).run
+    clashing = registry_with(PluginProviding("dcgan"), builtins=True)
+    with pytest.warns(PluginLoadWarning, match="built-in architecture 'dcgan'"):
+        generator = Run.open(run.path).load_generator(registry=clashing)
+    assert generator.output_shape == (None, 28, 28, 1)
+
+
+def test_an_entry_point_without_hookimpl_is_a_warning_and_named_in_ganzoo_plugins(
+        empty_registry):
+    from ganzoo.cli.plugins import describe_plugins
+
+    forgot = type(sys)("forgot_the_marker")
+    forgot.ganzoo_architecture = lambda: [tiny_spec("unseen")]
+    with pytest.warns(PluginLoadWarning, match=r"'forgot' \(forgot-gan 0.1\) provides nothing: "
+                                               r".*without @hookimpl.*'ganzoo_architectures'"):
+        empty_registry.register(forgot, "forgot", "forgot-gan", "0.1")
+    [described] = describe_plugins(empty_registry)
+    assert described["status"] == "provides nothing"
+    assert "Did you mean 'ganzoo_architectures'?" in described["error"]
+
+
+def test_a_misspelt_hook_suggests_the_hook_it_resembles(empty_registry):
+    class Misspelled:
+        @hookimpl
+        def ganzoo_dataset(self):
+            return []
+
+    with pytest.raises(PluginError, match=r"'ganzoo_dataset'\. Did you mean 'ganzoo_datasets'\?"):
+        empty_registry.register(Misspelled(), "typo")
+
+
+def test_a_plugin_that_fails_to_import_names_the_file_and_line(broken_distribution, monkeypatch):
+    from ganzoo.cli.plugins import describe_plugins
+
+    (broken_distribution / "exploding_plugin.py").write_text(
+        "import os\n\n\ndef explode():\n    raise RuntimeError('boom at import')\n\n\nexplode()\n")
+    monkeypatch.syspath_prepend(str(broken_distribution))
+    where = f"{broken_distribution / 'exploding_plugin.py'}:5"
+    with pytest.warns(PluginLoadWarning, match=re.escape(where)):
+        registry = Registry()
+    [described] = [p for p in describe_plugins(registry) if p["name"] == "exploding"]
+    assert described["status"] == "failed to load" and where in described["error"]
+
+
+def test_the_built_in_commands_arrive_through_the_command_hook(registry):
+    from ganzoo.cli import build_parser
+
+    commands = registry.commands()
+    subparsers = next(a for a in build_parser(plugin_commands=False)._actions
+                      if a.dest == "command")
+    assert set(subparsers.choices) <= set(commands)
+    for name in subparsers.choices:
+        assert (commands[name].plugin.name, commands[name].plugin.distribution) == (
+            "commands", "ganzoo")
+
+
+def test_ganzoo_list_shows_which_plugin_a_built_in_name_ignores(capsys):
+    from ganzoo.cli import main
+    from ganzoo.registry import reset_default_registry
+    from ganzoo.testing import registry_with
+
+    clashing = registry_with(builtins=True)
+    clashing.register(PluginProviding("dcgan"), "evil", "evil-gan", "1.0")
+    reset_default_registry(clashing)
+    try:
+        assert main(["list"]) == 0
+    finally:
+        reset_default_registry()
+    rows = capsys.readouterr().out.splitlines()
+    assert any(row.startswith("dcgan") and "dcgan (ganzoo " in row for row in rows)
+    [conflict] = [row for row in rows if "CONFLICT" in row]
+    assert "evil-gan 1.0" in conflict and "GANZOO_DISABLE_PLUGINS=evil" in conflict
+
+
+def test_tracing_prints_the_whole_traceback_of_a_plugin_that_fails_to_import(
+        broken_distribution, monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(broken_distribution))
+    monkeypatch.setenv("GANZOO_TRACE_PLUGINS", "1")
+    with pytest.warns(PluginLoadWarning):
+        Registry()
+    trace = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in trace
+    assert f'File "{broken_distribution / "exploding_plugin.py"}", line 1' in trace

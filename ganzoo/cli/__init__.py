@@ -1,23 +1,32 @@
-"""The ``ganzoo`` command. Each subcommand lives in its own module and calls the Python API."""
+"""The ``ganzoo`` command. Each subcommand lives in its own module and calls the Python API.
+
+The built-in subcommands come through the ``ganzoo_cli_commands`` hook like a plugin's: this
+module is the built-in plugin (entry point ``commands``) and each module listed in
+`BUILT_IN_COMMANDS` defines ``COMMAND``, a `CommandSpec`. Adding a built-in subcommand is one
+module with a ``COMMAND`` and its name in that tuple.
+"""
 
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from ganzoo.cli import eval as eval_command
-from ganzoo.cli import export as export_command
-from ganzoo.cli import listing as list_command
-from ganzoo.cli import plugins as plugins_command
-from ganzoo.cli import sample as sample_command
-from ganzoo.cli import train as train_command
 from ganzoo.errors import GanzooError
+from ganzoo.plugin import CommandSpec, hookimpl
 
-SUBCOMMANDS = (list_command, train_command, sample_command, eval_command, export_command,
-               plugins_command)
+# Modules under ganzoo/cli/, in the order `ganzoo --help` lists them.
+BUILT_IN_COMMANDS = ("listing", "train", "sample", "eval", "export", "plugins")
+
+
+@hookimpl
+def ganzoo_cli_commands() -> list[CommandSpec]:
+    return [importlib.import_module(f"ganzoo.cli.{module}").COMMAND
+            for module in BUILT_IN_COMMANDS]
 
 
 def build_parser(plugin_commands: bool = True) -> argparse.ArgumentParser:
@@ -26,36 +35,55 @@ def build_parser(plugin_commands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ganzoo", description="Train, sample and export GANs.")
     parser.add_argument("--version", action="version", version=f"ganzoo {ganzoo.__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in SUBCOMMANDS:
-        command.add_parser(subparsers)
+    _add_commands(subparsers, _built_in_registry().commands())
     if plugin_commands:
         _add_plugin_commands(subparsers)
     return parser
 
 
+@functools.cache
+def _built_in_registry():
+    # Only this plugin: loading every entry point imports TensorFlow (seconds), which built-in
+    # commands and their --help do not need.
+    import ganzoo
+    from ganzoo.registry import CORE_DISTRIBUTION, Registry
+
+    registry = Registry(autoload=False)
+    registry.register(sys.modules[__name__], "commands", CORE_DISTRIBUTION, ganzoo.__version__)
+    return registry
+
+
 def _add_plugin_commands(subparsers) -> None:
     from ganzoo.registry import default_registry
 
-    built_in = set(subparsers.choices)
-    for name, provided in sorted(default_registry().commands().items()):
-        if name in built_in:
-            warnings.warn(f"Plugin {provided.plugin.name!r} ({provided.plugin.origin}) tries to "
-                          f"replace the built-in command {name!r}; it is ignored.")
-            continue
-        parser = subparsers.add_parser(name, help=f"{provided.spec.help} "
-                                                  f"[{provided.plugin.origin}]")
-        provided.spec.add_arguments(parser)
-        parser.set_defaults(handler=provided.spec.run)
+    # The registry settles name clashes (a built-in wins, with a warning); the names already
+    # added are those built-ins.
+    commands = default_registry().commands()
+    _add_commands(subparsers, {name: provided for name, provided in sorted(commands.items())
+                               if name not in subparsers.choices})
+
+
+def _add_commands(subparsers, commands: Mapping) -> None:
+    from ganzoo.registry import CORE_DISTRIBUTION
+
+    for name, provided in commands.items():
+        spec, plugin = provided.spec, provided.plugin
+        built_in = plugin.distribution == CORE_DISTRIBUTION
+        parser = subparsers.add_parser(
+            name, help=spec.help if built_in else f"{spec.help} [{plugin.origin}]",
+            description=spec.description or spec.help, epilog=spec.epilog or None,
+            formatter_class=(argparse.RawDescriptionHelpFormatter if spec.epilog
+                             else argparse.HelpFormatter))
+        spec.add_arguments(parser)
+        parser.set_defaults(handler=spec.run)
 
 
 def _needs_plugin_commands(argv: Sequence[str]) -> bool:
     # Loading plugins imports TensorFlow (seconds); built-in commands and --version do not wait.
     words = [a for a in argv if not a.startswith("-")]
-    built_in = {getattr(module, "NAME", module.__name__.rsplit(".", 1)[1])
-                for module in SUBCOMMANDS}
     if not words:
         return not argv or argv[0] in ("-h", "--help")
-    return words[0] not in built_in or argv[0] in ("-h", "--help")
+    return words[0] not in _built_in_registry().commands() or argv[0] in ("-h", "--help")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

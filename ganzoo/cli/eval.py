@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-NAME = "eval"
-
 from ganzoo.cli._types import non_negative_int, positive_int
+from ganzoo.plugin import CommandSpec
 
 
 def checkpoint_choice(text: str) -> int | str:
     return text if text in ("best", "all") else positive_int(text)
 
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "eval", help="measure sample quality (FID, KID, precision, recall, ...)",
-        description="Score a run's checkpoint(s): FID, KID, precision and recall, memorisation, "
-                    "an inception-style score and, for conditional runs, class consistency, "
-                    "each beside the real-vs-real floor (two halves of the real data).")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run", metavar="RUN", help="run directory printed by 'ganzoo train'")
     parser.add_argument("--n", type=positive_int,
                         help="samples per checkpoint (default: half the real images, at most "
@@ -38,7 +32,6 @@ def add_parser(subparsers) -> None:
                         help="score the trained generator weights instead of their moving "
                              "average (what 'ganzoo sample' and export use)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,3 +43,10 @@ def run(args: argparse.Namespace) -> int:
                              averaged=not args.trained_weights)
     print(report.to_json() if args.json else report.table())
     return 0
+
+
+COMMAND = CommandSpec(
+    "eval", "measure sample quality (FID, KID, precision, recall, ...)", add_arguments, run,
+    description="Score a run's checkpoint(s): FID, KID, precision and recall, memorisation, an "
+                "inception-style score and, for conditional runs, class consistency, each beside "
+                "the real-vs-real floor (two halves of the real data).")

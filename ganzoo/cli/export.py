@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-NAME = "export"
-
 import argparse
 import sys
 import warnings
 
 from ganzoo.cli._types import positive_int
 from ganzoo.cli.sample import step_or_best
+from ganzoo.plugin import CommandSpec
 
 _FORMATS_HELP = object()  # stands for the format table until the help is shown
 
@@ -20,13 +19,8 @@ class _HelpWithFormats(argparse.RawDescriptionHelpFormatter):
         super().add_text(_formats_table() if text is _FORMATS_HELP else text)
 
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "export", help="export a trained generator to SavedModel, TFLite, ONNX and plugin formats",
-        description="Export a run's generator, check every file against the Keras generator, "
-                    "time it in its own runtime and print a table. Exits with status 1 if a "
-                    "file fails its check.",
-        epilog=_FORMATS_HELP, formatter_class=_HelpWithFormats)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog, parser.formatter_class = _FORMATS_HELP, _HelpWithFormats
     parser.add_argument("run", metavar="RUN", help="run directory printed by 'ganzoo train'")
     parser.add_argument("--format", default="all", metavar="F[,F...]",
                         help="formats listed below, or all (default: all)")
@@ -52,7 +46,6 @@ def add_parser(subparsers) -> None:
                         help="timed repetitions per latency (default: 20)")
     parser.add_argument("--threads", type=positive_int,
                         help="CPU threads per runtime (default: one per core)")
-    parser.set_defaults(handler=run)
 
 
 def _formats_table() -> str:
@@ -109,3 +102,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"ganzoo export: warning: {message}", file=sys.stderr, flush=True)
+
+
+COMMAND = CommandSpec(
+    "export", "export a trained generator to SavedModel, TFLite, ONNX and plugin formats",
+    add_arguments, run,
+    description="Export a run's generator, check every file against the Keras generator, time "
+                "it in its own runtime and print a table. Exits with status 1 if a file fails "
+                "its check.")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-NAME = "list"
-
 import argparse
 import warnings
 
+from ganzoo.plugin import CommandSpec
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("list", help="list the installed architectures",
-                                   description="List the installed architectures, the paper "
-                                               "each implements, and the plugin it comes from.")
-    parser.set_defaults(handler=run)
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``ganzoo list`` takes no options."""
 
 
 def table(rows: list[list[str]]) -> str:
@@ -29,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
         registry = default_registry()
         provided = registry.architectures()
         conflicts = registry.conflicts()
+        resolved = [c for c in registry.clashes() if c.winner is not None
+                    and c.kind == "architecture"]
         plugins = registry.plugins
     rows = [["NAME", "CONDITIONAL", "PAPER", "PLUGIN"]]
     for name in sorted(provided):
@@ -38,8 +37,16 @@ def run(args: argparse.Namespace) -> int:
     for name, providers in sorted(conflicts.items()):
         rows.append([name, "?", "CONFLICT: provided by " +
                      " and ".join(p.origin for p in providers), "unusable"])
+    for conflict in resolved:
+        rows.append(["-", "-", f"CONFLICT: {conflict.message()}", "ignored: " +
+                     ", ".join(f"{p.name} ({p.origin})" for p in conflict.ignored)])
     for plugin in plugins:
         if not plugin.ok:
             rows.append(["-", "-", f"BROKEN: {plugin.error}", f"{plugin.name} ({plugin.origin})"])
     print(table(rows))
     return 0
+
+
+COMMAND = CommandSpec("list", "list the installed architectures", add_arguments, run,
+                      description="List the installed architectures, the paper each "
+                                  "implements, and the plugin it comes from.")

@@ -2,38 +2,37 @@
 
 from __future__ import annotations
 
-NAME = "plugins"
-
 import argparse
 import json
 import warnings
 
 from ganzoo.cli.listing import table
+from ganzoo.plugin import CommandSpec
 
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "plugins", help="list plugins, their hooks and what they provide",
-        description="List every plugin found through the 'ganzoo' entry-point group: its "
-                    "distribution and version, the hooks it implements, what it provides, and "
-                    "its status.")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.set_defaults(handler=run)
 
 
 def describe_plugins(registry=None) -> list[dict]:
-    """One dictionary per plugin: name, distribution, version, status, error, hooks, provides."""
+    """One dictionary per plugin: name, distribution, version, status, error, hooks, provides.
+
+    `status` is ``"ok"``, ``"failed to load"``, ``"provides nothing"`` or ``"conflict"``;
+    `error` says why when it is not ok (where the import failed, what clashes with what).
+    """
     from ganzoo.registry import default_registry
 
     registry = registry or default_registry()
     with warnings.catch_warnings():  # broken plugins are reported in the result instead
         warnings.simplefilter("ignore")
-        plugins = registry.plugins
-        return [{"name": plugin.name, "distribution": plugin.distribution,
-                 "version": plugin.version, "status": "ok" if plugin.ok else "failed to load",
-                 "error": plugin.error, "hooks": registry.hooks_of(plugin),
-                 "provides": registry.provided_by(plugin) if plugin.ok else {}}
-                for plugin in plugins]
+        described = []
+        for plugin in registry.plugins:
+            status, why = registry.status(plugin)
+            described.append({"name": plugin.name, "distribution": plugin.distribution,
+                              "version": plugin.version, "status": status, "error": why,
+                              "hooks": registry.hooks_of(plugin),
+                              "provides": registry.provided_by(plugin) if plugin.ok else {}})
+        return described
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,3 +49,10 @@ def run(args: argparse.Namespace) -> int:
                      ", ".join(plugin["hooks"]) or "-", provides or "-", status])
     print(table(rows))
     return 0
+
+
+COMMAND = CommandSpec(
+    "plugins", "list plugins, their hooks and what they provide", add_arguments, run,
+    description="List every plugin found through the 'ganzoo' entry-point group: its "
+                "distribution and version, the hooks it implements, what it provides, and its "
+                "status (ok, failed to load, provides nothing, or conflict).")

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-NAME = "sample"
-
 import argparse
 
 from ganzoo.cli._types import non_negative_int, positive_int
+from ganzoo.plugin import CommandSpec
 
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("sample", help="draw images from a trained run",
-                                   description="Draw images from a run's latest checkpoint and "
-                                               "save them as a PNG grid.")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run", metavar="RUN", help="run directory printed by 'ganzoo train'")
     parser.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
     parser.add_argument("--n", type=positive_int, default=64, help="number of images (default 64)")
@@ -22,7 +18,6 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--step", type=step_or_best, metavar="STEP|best",
                         help="checkpoint step, or 'best' for the lowest FID kept by "
                              "--eval-every (default: latest)")
-    parser.set_defaults(handler=run)
 
 
 def step_or_best(text: str) -> int | str:
@@ -36,3 +31,8 @@ def run(args: argparse.Namespace) -> int:
                            step=args.step)
     print(f"Wrote {len(images)} images to {args.out}")
     return 0
+
+
+COMMAND = CommandSpec("sample", "draw images from a trained run", add_arguments, run,
+                      description="Draw images from a run's latest checkpoint and save them as "
+                                  "a PNG grid.")

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-NAME = "train"
-
 import argparse
 
 from ganzoo.cli._types import decay, non_negative_int, positive_int
+from ganzoo.plugin import CommandSpec
 from ganzoo.training.runtime import PRECISIONS, STRATEGIES
 
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "train", help="train an architecture (or resume a run)",
-        description="Train a GAN. Prints the run directory when done.")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--arch", help="architecture name (see 'ganzoo list')")
     target.add_argument("--resume", metavar="RUN", help="continue RUN from its last checkpoint")
@@ -52,7 +48,6 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--strategy", choices=STRATEGIES,
                         help="one device (default), all local GPUs, or the machines in TF_CONFIG")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,3 +74,7 @@ def run(args: argparse.Namespace) -> int:
           f"({result.images_per_second:.0f} images/s). Samples: {result.run.samples_dir}")
     print(result.path)
     return 0
+
+
+COMMAND = CommandSpec("train", "train an architecture (or resume a run)", add_arguments, run,
+                      description="Train a GAN. Prints the run directory when done.")

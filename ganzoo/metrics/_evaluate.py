@@ -431,6 +431,7 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
     from ganzoo.sampling import generate, grid_labels
 
     opened = Run.open(run)
+    opened.require_plugins("architecture", "dataset", registry=registry)
     config = opened.config
     chosen = _checkpoints(opened, checkpoint)
     evaluator = Evaluator.for_data(

@@ -1,15 +1,19 @@
 """A test kit for plugin authors: prove an architecture keeps ganzoo's contract in one call.
 
-    from ganzoo.testing import check_architecture
+    from ganzoo.testing import check_architecture, check_dataset
 
     def test_my_gan_keeps_the_contract():
         check_architecture("my-gan")
 
+    def test_my_data_keeps_the_contract():
+        check_dataset("my-data")
+
 `check_architecture` builds both networks for every shape the architecture supports, checks
 what they return, trains a few steps on tiny random data through the real trainer, saves and
 reloads the generator, and (when the exporter is installed) exports it to every format and
-compares the files with the Keras model. It raises `ContractError` at the first broken promise,
-with a message that says what to fix.
+compares the files with the Keras model. `check_dataset` loads a data set twice and checks its
+arrays, labels, class names and determinism, then batches it through the shared pipeline. Both
+raise `ContractError` at the first broken promise, with a message that says what to fix.
 
 `check_export_format("my-format")` does the same for an export format: it writes a tiny
 generator (unconditional and conditional) in every precision the format takes, runs each file in
@@ -33,12 +37,14 @@ from pathlib import Path
 import numpy as np
 
 from ganzoo.errors import GanzooError
-from ganzoo.plugin import ArchitectureSpec, LossContext, LossSpec, hookimpl
+from ganzoo.plugin import (ArchitectureSpec, ArrayData, DatasetSpec, LossContext, LossSpec,
+                           hookimpl)
 from ganzoo.registry import Registry, default_registry
 
-__all__ = ["ArchitectureReport", "ContractError", "LossReport", "architectures_to_check",
-           "check_architecture", "check_export_format", "check_loss", "export_formats_to_check",
-           "losses_to_check", "registry_with"]
+__all__ = ["ArchitectureReport", "ContractError", "DatasetReport", "LossReport",
+           "architectures_to_check", "check_architecture", "check_dataset", "check_export_format",
+           "check_loss", "datasets_to_check", "export_formats_to_check", "losses_to_check",
+           "registry_with"]
 
 
 class ContractError(AssertionError):
@@ -56,33 +62,37 @@ class ArchitectureReport:
 
 
 def registry_with(*plugins: object, builtins: bool = False) -> Registry:
-    """A registry that loads no entry points: ganzoo's losses, datasets, training callbacks,
-    augmentations and export formats, plus `plugins`.
+    """A registry that loads no entry points: ganzoo's losses, datasets, commands, training
+    callbacks, augmentations and export formats, plus `plugins`.
 
     With `builtins`, the built-in architectures are registered too. A plugin may be a module,
-    an object with `@hookimpl` methods, or an `ArchitectureSpec` (wrapped into a plugin).
+    an object with `@hookimpl` methods, or an `ArchitectureSpec` or `DatasetSpec` (wrapped into
+    a plugin named ``inline-NAME``).
     """
-    from ganzoo import augmentations, losses
+    from ganzoo import __version__, augmentations, cli, losses
     from ganzoo.data import builtin as datasets
     from ganzoo.exporting.formats import builtin_modules as builtin_export_formats
     from ganzoo.training import callbacks
 
     registry = Registry(autoload=False)
-    registry.register(losses, "losses", "ganzoo")
-    registry.register(datasets, "datasets", "ganzoo")
-    registry.register(callbacks, "callbacks", "ganzoo")
-    registry.register(augmentations, "augmentations", "ganzoo")
+    registry.register(losses, "losses", "ganzoo", __version__)
+    registry.register(datasets, "datasets", "ganzoo", __version__)
+    registry.register(cli, "commands", "ganzoo", __version__)
+    registry.register(callbacks, "callbacks", "ganzoo", __version__)
+    registry.register(augmentations, "augmentations", "ganzoo", __version__)
     for module in builtin_export_formats():
-        registry.register(module, module.__name__.rsplit(".", 1)[1], "ganzoo")
+        registry.register(module, module.__name__.rsplit(".", 1)[1], "ganzoo", __version__)
     if builtins:
         from ganzoo.architectures import acgan, cgan, dcgan, fastgan, lsgan, mlp_gan, sngan
 
         for module in (mlp_gan, dcgan, cgan, sngan, lsgan, acgan, fastgan):
             registry.register(module, module.__name__.rsplit(".", 1)[1].replace("_", "-"),
-                              "ganzoo")
+                              "ganzoo", __version__)
     for plugin in plugins:
         if isinstance(plugin, ArchitectureSpec):
             registry.register(_SpecPlugin(plugin), f"inline-{plugin.name}")
+        elif isinstance(plugin, DatasetSpec):
+            registry.register(_DatasetPlugin(plugin), f"inline-{plugin.name}")
         else:
             registry.register(plugin)
     return registry
@@ -94,6 +104,15 @@ class _SpecPlugin:
 
     @hookimpl
     def ganzoo_architectures(self) -> list[ArchitectureSpec]:
+        return [self.spec]
+
+
+class _DatasetPlugin:
+    def __init__(self, spec: DatasetSpec) -> None:
+        self.spec = spec
+
+    @hookimpl
+    def ganzoo_datasets(self) -> list[DatasetSpec]:
         return [self.spec]
 
 
@@ -448,3 +467,113 @@ def _check_direction(name: str, both: _LossProbe, batch_size: int, labels) -> No
             raise ContractError(
                 f"{name}: at {where}, {role}_loss must {should} (logits mean 'real'). "
                 f"Received: a slope of {slope:.3g} with respect to the {side} logits.")
+
+
+# Datasets --------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class DatasetReport:
+    """What `check_dataset` verified."""
+
+    name: str
+    count: int
+    image_shape: tuple[int, int, int]
+    num_classes: int  # 0 for an unlabelled data set
+
+
+def check_dataset(dataset: str | DatasetSpec, *, registry: Registry | None = None,
+                  image_size: int = 16, batch_size: int = 4) -> DatasetReport:
+    """Check that a data set keeps the plugin contract; raise `ContractError` if not.
+
+    Loads it twice and checks: `ArrayData` returned; images uint8, NHW or NHWC with 1, 3 or 4
+    channels, at least one; pixel values using the 0..255 range (not only 0 and 1, the mark of
+    [0, 1] floats cast to uint8); labels, when given, one non-negative integer per image, each
+    indexing `class_names` when names are given (and names only with labels, no two alike);
+    both loads equal. Then one batch through the shared pipeline at `image_size` must have the
+    right shape and lie in [-1, 1].
+
+    Args:
+        dataset: a registered name, or a `DatasetSpec` not registered anywhere.
+        registry: where to find the name (default: the installed plugins).
+        image_size, batch_size: the pipeline batch to check.
+    """
+    if isinstance(dataset, DatasetSpec):
+        spec, registry = dataset, registry_with(dataset)
+    else:
+        registry = registry or default_registry()
+        spec = _fail_on_error(lambda: registry.dataset(dataset), dataset, "is not registered")
+    name = spec.name
+    first = _fail_on_error(spec.load, name, "load() failed")
+    images, labels = _check_arrays(name, first)
+    second = _fail_on_error(spec.load, name, "load() failed the second time")
+    if not (isinstance(second, ArrayData)
+            and np.array_equal(np.asarray(second.images), np.asarray(first.images))
+            and _same_labels(second.labels, labels)
+            and tuple(second.class_names) == tuple(first.class_names)):
+        raise ContractError(f"{name}: two calls of load() return different data; seed any "
+                            f"randomness and sort file listings so every run sees the same data.")
+    _check_pipeline(name, registry, image_size, batch_size, images.shape[-1])
+    num_classes = len(first.class_names) or (int(labels.max()) + 1 if labels is not None else 0)
+    return DatasetReport(name, len(images), tuple(images.shape[1:]), num_classes)
+
+
+def _check_arrays(name: str, data: object) -> tuple[np.ndarray, np.ndarray | None]:
+    if not isinstance(data, ArrayData):
+        raise ContractError(f"{name}: load() must return ganzoo.plugin.ArrayData. Received: "
+                            f"{type(data).__name__}.")
+    images = np.asarray(data.images)
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] not in (1, 3, 4):
+        raise ContractError(f"{name}: images must be uint8 of shape NHW or NHWC with 1, 3 or 4 "
+                            f"channels. Received: dtype={images.dtype}, shape={images.shape}.")
+    if len(images) == 0 or 0 in images.shape:
+        raise ContractError(f"{name}: load() returned no images (shape {images.shape}).")
+    if images.max() <= 1:
+        raise ContractError(f"{name}: every pixel is 0 or 1; images must use 0..255. Multiply "
+                            f"[0, 1] floats by 255 before converting them to uint8.")
+    if data.labels is None:
+        if data.class_names:
+            raise ContractError(f"{name}: class_names are given ({len(data.class_names)}) but "
+                                f"no labels; give one label per image, or no names.")
+        return images, None
+    labels = np.asarray(data.labels)
+    if labels.dtype.kind not in "iu" or labels.size != len(images) or labels.ndim not in (1, 2):
+        raise ContractError(f"{name}: labels must be {len(images)} integers, one per image. "
+                            f"Received: dtype={labels.dtype}, shape={labels.shape}.")
+    labels = labels.reshape(-1)
+    if labels.min() < 0:
+        raise ContractError(f"{name}: labels must be non-negative. Received: {labels.min()}.")
+    names = tuple(data.class_names)
+    if names and labels.max() >= len(names):
+        raise ContractError(f"{name}: label {labels.max()} has no class name; class_names has "
+                            f"{len(names)} entries, one per class 0..{len(names) - 1}.")
+    if len(set(names)) != len(names):
+        raise ContractError(f"{name}: class_names must be distinct. Received: {names}.")
+    return images, labels
+
+
+def _same_labels(received: object, expected: np.ndarray | None) -> bool:
+    if expected is None or received is None:
+        return received is None and expected is None
+    return np.array_equal(np.asarray(received).reshape(-1), expected)
+
+
+def _check_pipeline(name: str, registry: Registry, image_size: int, batch_size: int,
+                    channels: int) -> None:
+    from ganzoo.data import load_data
+
+    data = _fail_on_error(lambda: load_data(name, image_size, registry=registry), name,
+                          "the shared pipeline refuses it")
+    images, _ = next(iter(data.batches(batch_size, seed=0)))
+    values = images.numpy()
+    expected = (batch_size, image_size, image_size, 1 if channels == 1 else 3)
+    if values.shape != expected or values.min() < -1 or values.max() > 1:
+        raise ContractError(f"{name}: a pipeline batch has shape {values.shape} and values in "
+                            f"[{values.min():.3g}, {values.max():.3g}]; expected {expected} in "
+                            f"[-1, 1].")
+
+
+def datasets_to_check(registry: Registry | None = None) -> list[str]:
+    """Every registered dataset name, for parametrizing a suite over the registry."""
+    return sorted((registry or default_registry()).datasets())

@@ -82,6 +82,7 @@ class TrainingSession:
             self._step_counter = tf.Variable(0, dtype=tf.int64, trainable=False)
             self.augmentation = (registry.augmentation(config.augment).build()
                                  if config.augment != "none" else None)
+        spec.check_reloadable(self.generator, registry)
         average = None
         tracked = {}
         if self.augmentation is not None and self.augmentation.variables:

@@ -93,6 +93,8 @@ def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
     if augment != "none":
         registry.augmentation(augment)  # an unknown name fails before the run directory exists
     config.augment = augment
+    config.plugins = registry.provenance(architecture=spec.name, loss=loss, dataset=data,
+                                         augmentation=None if augment == "none" else augment)
     for name in ("precision", "xla", "strategy", "eval_every"):
         if requested.get(name) is not None:
             setattr(config, name, requested[name])
@@ -118,6 +120,7 @@ def resumed_run(path: str | os.PathLike, requested: dict[str, Any], registry) ->
                            f"{getattr(config, name)!r}. Received: {name}={value!r}.")
         if resume_policy(name) == MAY_CHANGE:
             changes[name] = value
+    run.require_plugins(registry=registry)
     dataset = load_data(config.data, config.image_size, config.channels, strict=config.strict,
                         registry=registry)
     if config.num_classes and dataset.num_classes != config.num_classes:
