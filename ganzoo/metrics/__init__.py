@@ -31,6 +31,7 @@ __all__ = [
     "Metrics",
     "TrainingHealthWarning",
     "class_consistency",
+    "contrastive_network",
     "domain_network",
     "evaluate",
     "fid",
@@ -39,6 +40,7 @@ __all__ = [
     "inception_network",
     "inception_score",
     "kid",
+    "ladder",
     "memorisation",
     "nearest_neighbour_distances",
     "precision_recall",
@@ -50,6 +52,7 @@ _LAZY = {
     "FeatureNetwork": "_features", "FeatureNetworkError": "_features",
     "domain_network": "_features", "inception_network": "_features",
     "HealthMonitor": "_health", "TrainingHealthWarning": "_health",
+    "contrastive_network": "_contrastive", "ladder": "_ladder",
 }
 
 

@@ -81,8 +81,8 @@ class FeatureInfo:
     def describe(self) -> str:
         text = f"{self.name} (fingerprint {self.fingerprint[:12]}, {self.dim} features)"
         if self.held_out_accuracy is not None:
-            text += (f"; held-out accuracy {100 * self.held_out_accuracy:.1f} % on "
-                     f"{self.held_out_count} real images")
+            text += (f"; {_features.held_out_check(self.name)} "
+                     f"{100 * self.held_out_accuracy:.1f} % on {self.held_out_count} real images")
         return text
 
 
@@ -205,7 +205,9 @@ class Evaluator:
             self.notes.append(f"No inception-style score: {network.name} has no classifier "
                               f"(use the full InceptionV3 weights file for one).")
         for net in {id(n): n for n in (network, classifier) if n is not None}.values():
-            if net.held_out_accuracy is not None and net.held_out_accuracy < WEAK_CLASSIFIER:
+            # A classifier's accuracy; the label-free network's retrieval figure is not one.
+            if net.num_classes and net.held_out_accuracy is not None \
+                    and net.held_out_accuracy < WEAK_CLASSIFIER:
                 self.notes.append(f"{net.name} reaches only {100 * net.held_out_accuracy:.1f} % "
                                   f"held-out accuracy on this data: its features may miss "
                                   f"differences (consider --features inception).")

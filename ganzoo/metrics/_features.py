@@ -108,7 +108,7 @@ class FeatureNetwork:
     def describe(self) -> str:
         text = f"{self.name} (fingerprint {self.short_fingerprint})"
         if self.held_out_accuracy is not None:
-            text += (f", held-out accuracy {100 * self.held_out_accuracy:.1f} % on "
+            text += (f", {held_out_check(self.name)} {100 * self.held_out_accuracy:.1f} % on "
                      f"{self.held_out_count} real images")
         return text
 
@@ -142,6 +142,12 @@ class FeatureNetwork:
                 probabilities.append(np.asarray(outputs[1], np.float64))
         return Embedding(np.concatenate(features),
                          np.concatenate(probabilities) if probabilities else None)
+
+
+def held_out_check(name: str) -> str:
+    """What a network's held-out figure measures: a classifier's accuracy, or for the
+    label-free network the share of held-out images whose two views find each other."""
+    return "held-out view retrieval" if name.startswith("contrastive") else "held-out accuracy"
 
 
 # --- the domain network ------------------------------------------------------------------------
