@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -110,36 +111,53 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         strategy if strategy is not None else (reopened.config.strategy if reopened else None))
     chief = runtime.is_chief(distribution)
     registry = registry or default_registry()
-    if reopened is not None:
-        run = reopened
-        spec = run.architecture(registry)
-    else:
-        if arch is None:
-            raise GanzooError("Name an architecture to train (ganzoo list shows them), or give "
-                              "a run directory to resume.")
-        spec = registry.architecture(arch)
-        config = _new_config(spec, registry, data or "digits", steps, batch_size, image_size,
-                             channels, loss, latent_dim, seed, sample_every, checkpoint_every,
-                             log_every, strict, deterministic, overrides["ema_decay"])
-        for name, value in settings.items():
-            setattr(config, name, value)
-        run = _create_run_directory(Path(out), config) if chief else None
-    if not chief:
-        # Other workers run the same loop (saving takes every worker) into a scratch copy.
-        run = _scratch_copy(run if run is not None else Run(Path(out), config), reopened)
-    config = run.config
-    loss_spec = registry.loss(config.loss)
-    dataset = _load_matching_data(run.config, registry)
-    if progress and chief:
-        verb = "Resuming" if resume is not None else "Training"
-        print(f"{verb} {config.arch} on {config.data} in {run.path}", flush=True)
+    # One writer per run (issue 12): the chief holds the run's lock for the whole session.
+    session = contextlib.ExitStack()
+    run = None
     try:
-        result = _Loop(run, spec, loss_spec, dataset, distribution, progress and chief,
-                       config.eval_every, eval_features, registry).run()
+        if reopened is not None:
+            run = reopened
+            if chief:
+                session.enter_context(run.lock())
+                _save_changed_config(run)
+            spec = run.architecture(registry)
+        else:
+            if arch is None:
+                raise GanzooError("Name an architecture to train (ganzoo list shows them), or "
+                                  "give a run directory to resume.")
+            spec = registry.architecture(arch)
+            config = _new_config(spec, registry, data or "digits", steps, batch_size, image_size,
+                                 channels, loss, latent_dim, seed, sample_every, checkpoint_every,
+                                 log_every, strict, deterministic, overrides["ema_decay"])
+            for name, value in settings.items():
+                setattr(config, name, value)
+            if chief:
+                run = _create_run_directory(Path(out), config)
+                session.enter_context(run.lock())
+                session.callback(_remove_unless_checkpointed, run)
+        if not chief:
+            # Other workers run the same loop (saving takes every worker) into a scratch copy.
+            run = _scratch_copy(run if run is not None else Run(Path(out), config), reopened)
+            session.callback(shutil.rmtree, run.path, ignore_errors=True)
+        config = run.config
+        loss_spec = registry.loss(config.loss)
+        dataset = _load_matching_data(run.config, registry)
+        if progress and chief:
+            verb = "Resuming" if resume is not None else "Training"
+            print(f"{verb} {config.arch} on {config.data} in {run.path}", flush=True)
+        with run.disk_guard():
+            result = _Loop(run, spec, loss_spec, dataset, distribution, progress and chief,
+                           config.eval_every, eval_features, registry).run()
         return result if chief else dataclasses.replace(result, chief=False)
     finally:
-        if not chief:
-            shutil.rmtree(run.path, ignore_errors=True)
+        session.close()
+
+
+def _remove_unless_checkpointed(run: Run) -> None:
+    """A new run that ends before its first checkpoint (a plugin that fails its first step,
+    say) is removed, so that it never looks like a real run (issue 12)."""
+    if not any(run.checkpoint_dir.glob("*.index")):
+        shutil.rmtree(run.path, ignore_errors=True)
 
 
 def _positive(name: str, value: int | None) -> None:
@@ -207,11 +225,15 @@ def _reopen(resume, overrides: dict, steps: int | None, settings: dict) -> Run:
     if steps is not None:
         _positive("steps", steps)
     changes = {**settings, **({"steps": steps} if steps is not None else {})}
-    if any(getattr(run.config, name) != value for name, value in changes.items()):
-        for name, value in changes.items():
-            setattr(run.config, name, value)
-        write_atomic(run.path / CONFIG, run.config.to_json())
+    for name, value in changes.items():
+        setattr(run.config, name, value)
     return run
+
+
+def _save_changed_config(run: Run) -> None:
+    """Write the settings a resume changed; only while holding the run's lock."""
+    if run.config != Run.open(run.path).config:
+        write_atomic(run.path / CONFIG, run.config.to_json())
 
 
 def _scratch_copy(run: Run, resumed: Run | None) -> Run:
@@ -304,10 +326,12 @@ class _Loop:
             generator=self.generator, discriminator=self.discriminator,
             generator_optimizer=g_optimizer, discriminator_optimizer=d_optimizer,
             step=self.step_counter, **tracked)
+        # The newest intact checkpoint; damaged newer ones are moved aside first (issue 12).
+        resume_from = run.resume_checkpoint()
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(run.checkpoint_dir),
                                                   max_to_keep=CHECKPOINTS_KEPT)
-        if self.manager.latest_checkpoint:
-            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+        if resume_from:
+            self.checkpoint.restore(resume_from).assert_existing_objects_matched()
         elif average is not None:
             average.reset()
         self.start = int(self.step_counter.numpy())
