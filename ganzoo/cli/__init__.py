@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from ganzoo.cli import listing as list_command
 from ganzoo.cli import plugins as plugins_command
 from ganzoo.cli import sample as sample_command
 from ganzoo.cli import train as train_command
+from ganzoo.cli import _quiet
 from ganzoo.errors import GanzooError
 
 SUBCOMMANDS = (list_command, train_command, sample_command, eval_command, export_command,
@@ -30,7 +30,18 @@ def build_parser(plugin_commands: bool = True) -> argparse.ArgumentParser:
         command.add_parser(subparsers)
     if plugin_commands:
         _add_plugin_commands(subparsers)
+    _add_verbose_flag(parser, subparsers)
     return parser
+
+
+def _add_verbose_flag(parser: argparse.ArgumentParser, subparsers) -> None:
+    # main() reads the flag before parsing (it must act before TensorFlow is imported); it is
+    # declared here, before and after the command, so that --help lists it.
+    text = "show TensorFlow's own log messages and warnings (or set GANZOO_VERBOSE=1)"
+    parser.add_argument(_quiet.VERBOSE_FLAG, action="store_true", help=text)
+    for command in subparsers.choices.values():
+        command.add_argument(_quiet.VERBOSE_FLAG, action="store_true", help=text,
+                             default=argparse.SUPPRESS)
 
 
 def _add_plugin_commands(subparsers) -> None:
@@ -59,8 +70,16 @@ def _needs_plugin_commands(argv: Sequence[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
+    entry_point = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
+    loud = _quiet.verbose(argv)
+    _quiet.configure(loud)  # before TensorFlow is imported
+    # Only a whole process's stderr is filtered; a caller of main() keeps its own.
+    with _quiet.native_stderr_filtered(loud or not entry_point):
+        return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
     args = build_parser(_needs_plugin_commands(argv)).parse_args(argv)
     # Warnings meant for the user (skipped images, broken plugins) read as one line each.
     previous_format = warnings.formatwarning
