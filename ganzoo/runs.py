@@ -57,7 +57,11 @@ def step_of(checkpoint_path: str | os.PathLike) -> int:
     return int(number)
 
 
-class DamagedCheckpointWarning(UserWarning):
+class DamagedFileWarning(UserWarning):
+    """A file of a run is truncated or corrupt; ganzoo goes on without it."""
+
+
+class DamagedCheckpointWarning(DamagedFileWarning):
     """A checkpoint's files are truncated, corrupt or missing; an older one is used instead."""
 
 
@@ -305,6 +309,26 @@ class Run:
             self._warned.add(path)
             warnings.warn(f"Checkpoint {path!r} is damaged ({damage}); {action}.",
                           DamagedCheckpointWarning, stacklevel=3)
+
+    def sample_frames(self) -> list[Path]:
+        """The sample grids (``samples/step-*.png``) in step order, leaving out, with a
+        `DamagedFileWarning`, any that cannot be decoded."""
+        from PIL import Image
+
+        frames = []
+        for path in sorted(self.samples_dir.glob("step-*.png")):
+            try:
+                with Image.open(path) as picture:
+                    picture.verify()  # PNG chunk checksums
+                with Image.open(path) as picture:
+                    picture.load()  # a cut-off image
+            except Exception as error:  # Pillow reports damage as several error types
+                warnings.warn(f"Sample grid {str(path)!r} is damaged ({error}); it is left out "
+                              f"of {self.animation_path.name}.", DamagedFileWarning,
+                              stacklevel=2)
+                continue
+            frames.append(path)
+        return frames
 
     @contextmanager
     def lock(self) -> Iterator[None]:

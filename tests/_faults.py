@@ -66,9 +66,10 @@ def copy_run(run: Path, into: Path) -> Path:
 
 
 def digests(folder: Path) -> dict[str, str]:
-    """sha256 of every file under `folder`, by relative path."""
+    """sha256 of every file under `folder`, by relative path; the run's lock file, which any
+    training creates to take the lock, is not part of the run."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".lock"}
 
 
 def truncate(path: Path) -> None:

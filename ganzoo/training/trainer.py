@@ -532,7 +532,7 @@ class _Loop:
         temporary = self.run_dir.path / ".generator.tmp.keras"
         self.sampler.save(temporary)
         os.replace(temporary, self.run_dir.generator_path)
-        animate(sorted(self.run_dir.samples_dir.glob("step-*.png")), self.run_dir.animation_path)
+        animate(self.run_dir.sample_frames(), self.run_dir.animation_path)
 
 
 def _truncate_metrics(path: Path, step: int) -> None:
@@ -540,7 +540,7 @@ def _truncate_metrics(path: Path, step: int) -> None:
     if not path.exists():
         return
     kept = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             if json.loads(line)["step"] <= step:
                 kept.append(line)
