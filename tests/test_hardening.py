@@ -291,7 +291,7 @@ def test_a_process_that_crashes_still_shows_what_it_printed_last(tmp_path):
     # The filter must not swallow native output of a dying process (it runs in its own).
     script = ("import os, sys\nfrom ganzoo.cli import _quiet\n"
               "with _quiet.native_stderr_filtered(False):\n"
-              "    os.write(2, b'I0000 00:00:1.0 1 port.cc:1] chatter\\n')\n"
+              "    os.write(2, b'I0000 00:00:1796047320.816398    7072 port.cc:153] chatter\\n')\n"
               "    os.write(2, b'F0000 fatal: something native broke\\n')\n"
               "    os.abort()\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
