@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import socket
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -275,8 +276,7 @@ class Run:
             kept = listed[:listed.index(chosen) + 1]
             lines = [f'model_checkpoint_path: "{Path(chosen).name}"']
             lines += [f'all_model_checkpoint_paths: "{Path(p).name}"' for p in kept]
-            lines += [f"all_model_checkpoint_timestamps: {Path(p + '.index').stat().st_mtime}"
-                      for p in kept]
+            lines += [f"all_model_checkpoint_timestamps: {_saved_at(p)}" for p in kept]
             write_atomic(self.checkpoint_dir / "checkpoint", "\n".join(lines) + "\n")
         return chosen
 
@@ -471,6 +471,12 @@ def _state_paths(folder: Path) -> list[str]:
             continue
         paths.append(str(folder / Path(path).name))
     return sorted(set(paths), key=step_of)
+
+
+def _saved_at(checkpoint: str) -> float:
+    """When a checkpoint was written, for CheckpointManager's rotation (now if unknown)."""
+    times = [f.stat().st_mtime for f in Path(checkpoint).parent.glob(f"{Path(checkpoint).name}.*")]
+    return max(times, default=time.time())
 
 
 def _size_and_time(file: Path) -> tuple[int, int]:
