@@ -63,3 +63,11 @@ class TrainingDivergedError(GanzooError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
 
     exit_code = 1
+
+
+class RunLockedError(RunError):
+    """Another process is training the run; two writers would interleave its checkpoints."""
+
+
+class DiskFullError(RunError):
+    """The device of a run directory filled up while training wrote to it."""

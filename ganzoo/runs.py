@@ -11,19 +11,27 @@ Layout::
     RUN/training.gif       the sample grids as an animation
     RUN/checkpoints/best/  with ``--eval-every``: the checkpoint with the lowest FID so far
     RUN/best.json          its step, FID and feature network
+    RUN/.lock              held (fcntl.flock) by the one process training the run
+    RUN/checkpoints/damaged/  checkpoint files a resume found damaged, kept for inspection
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
+import shutil
+import socket
+import time
+import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganzoo.errors import RunError
+from ganzoo.errors import DiskFullError, RunError, RunLockedError
 
 if TYPE_CHECKING:
     import keras
@@ -32,6 +40,30 @@ if TYPE_CHECKING:
 
 CONFIG = "config.json"
 BEST = "best.json"
+LOCK = ".lock"
+# A checkpoint of step N is the files CHECKPOINT_PREFIX-N.index and CHECKPOINT_PREFIX-N.data-*
+# (tf.train.CheckpointManager's `checkpoint_name`).
+CHECKPOINT_PREFIX = "ckpt"
+# The checkpoint key of the moving average of the generator's weights (runs with ema_decay).
+AVERAGE = "generator_average"
+DAMAGED = "damaged"
+
+
+def step_of(checkpoint_path: str | os.PathLike) -> int:
+    """The step of a checkpoint path prefix (``.../ckpt-1200`` -> 1200)."""
+    prefix, _, number = Path(checkpoint_path).name.rpartition("-")
+    if prefix != CHECKPOINT_PREFIX or not number.isdigit():
+        raise ValueError(f"Not a ganzoo checkpoint path ({CHECKPOINT_PREFIX}-STEP). Received: "
+                         f"{str(checkpoint_path)!r}.")
+    return int(number)
+
+
+class DamagedFileWarning(UserWarning):
+    """A file of a run is truncated or corrupt; ganzoo goes on without it."""
+
+
+class DamagedCheckpointWarning(DamagedFileWarning):
+    """A checkpoint's files are truncated, corrupt or missing; an older one is used instead."""
 
 
 FIXED = "fixed"
@@ -147,6 +179,7 @@ class Run:
     def __init__(self, path: Path, config: RunConfig) -> None:
         self.path = Path(path)
         self.config = config
+        self._damage_cache: dict[tuple, str | None] = {}
         self._warned: set[str] = set()
 
     @classmethod
@@ -160,8 +193,10 @@ class Run:
             raise RunError(f"{str(path)!r} is not a ganzoo run: it has no {CONFIG}. Give the "
                            f"directory that 'ganzoo train' printed.")
         try:
-            config = RunConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
-        except (json.JSONDecodeError, TypeError) as error:
+            values = json.loads(config_path.read_text(encoding="utf-8"))
+            config = RunConfig.from_dict(values)
+            _check_types(config)
+        except (ValueError, TypeError, AttributeError) as error:  # ValueError: JSON, UTF-8
             raise RunError(f"{str(config_path)!r} is not a valid run configuration: {error}.") \
                 from error
         return cls(path, config)
@@ -203,44 +238,207 @@ class Run:
 
     def best_step(self) -> int:
         """Step of the checkpoint kept as the best by FID (``--eval-every``)."""
-        return int(self._best_checkpoint().rsplit("-", 1)[1])
+        return step_of(self._best_checkpoint())
 
     def _best_checkpoint(self) -> str:
-        import tensorflow as tf
-
-        latest = tf.train.latest_checkpoint(str(self.best_checkpoint_dir))
-        if latest is None:
+        listed = _checkpoints_in(self.best_checkpoint_dir)
+        if not listed:
             raise RunError(f"Run {str(self.path)!r} has no best checkpoint: it keeps one only "
                            f"when trained with --eval-every N (resume it with 'ganzoo train "
                            f"--resume {self.path} --eval-every N' to start keeping one).")
-        return latest
+        best = listed[-1]
+        damage = self._damage(best)
+        if damage:
+            raise RunError(f"The best checkpoint {best!r} of run {str(self.path)!r} is damaged "
+                           f"({damage}). Use a step instead (ganzoo eval --checkpoint all scores "
+                           f"every intact one).")
+        return best
+
+    def checkpoint_name(self, step: int) -> str:
+        """The path prefix of the checkpoint of `step` (its files add .index and .data-*)."""
+        return str(self.checkpoint_dir / f"{CHECKPOINT_PREFIX}-{step}")
 
     def checkpoint_steps(self) -> list[int]:
-        """Steps of the checkpoints the checkpoint index lists, oldest first."""
-        import tensorflow as tf
-
-        state = tf.train.get_checkpoint_state(str(self.checkpoint_dir))
-        if state is None:
-            return []
-        return [int(p.rsplit("-", 1)[1]) for p in state.all_model_checkpoint_paths]
+        """Steps of the run's intact checkpoints, oldest first; damaged ones are skipped with a
+        `DamagedCheckpointWarning`."""
+        steps = []
+        for path in _checkpoints_in(self.checkpoint_dir):
+            damage = self._damage(path)
+            if damage:
+                self._warn_damaged(path, damage, "it is skipped")
+            else:
+                steps.append(step_of(path))
+        return steps
 
     def checkpoint_path(self, step: int | str | None = None) -> str:
-        """The checkpoint at `step`: None for the latest, ``"best"`` for the best by FID."""
-        import tensorflow as tf
+        """The checkpoint at `step`: None for the newest intact one, ``"best"`` for the best by
+        FID.
 
+        Every file of the checkpoint is read and checked (TensorFlow stores a CRC32C of each
+        tensor and of each index block) before it is returned, so a truncated or corrupt
+        checkpoint is found here rather than half-way through a restore. Without a step, a
+        damaged newest checkpoint is passed over for the next older intact one, with a
+        `DamagedCheckpointWarning` naming it.
+        """
         if step == "best":
             return self._best_checkpoint()
+        listed = _checkpoints_in(self.checkpoint_dir)
         if step is None:
-            latest = tf.train.latest_checkpoint(str(self.checkpoint_dir))
-            if latest is None:
+            if not listed:
                 raise RunError(f"Run {str(self.path)!r} has no checkpoint yet; train it first "
                                f"(or resume it with 'ganzoo train --resume {self.path}').")
-            return latest
-        steps = self.checkpoint_steps()
-        if step not in steps:
+            return self._newest_intact(listed, "using")
+        by_step = {step_of(path): path for path in listed}
+        if step not in by_step:
             raise RunError(f"Run {str(self.path)!r} has no checkpoint at step {step}. "
-                           f"Available steps: {', '.join(map(str, steps)) or 'none'}.")
-        return str(self.checkpoint_dir / f"ckpt-{step}")
+                           f"Available steps: {', '.join(map(str, by_step)) or 'none'}.")
+        damage = self._damage(by_step[step])
+        if damage:
+            intact = [s for s, path in by_step.items() if not self._damage(path)]
+            raise RunError(f"Checkpoint {by_step[step]!r} is damaged ({damage}). Intact steps: "
+                           f"{', '.join(map(str, intact)) or 'none'}.")
+        return by_step[step]
+
+    def resume_checkpoint(self) -> str | None:
+        """The checkpoint a resumed training continues from: the newest intact one, or None
+        for a run without checkpoints.
+
+        For the process that holds `lock`: the files of damaged checkpoints newer than it are
+        moved to ``checkpoints/damaged/`` (kept for inspection, never read again) and the
+        checkpoint index file is rewritten to match, so that the retrained steps replace them.
+        """
+        listed = _checkpoints_in(self.checkpoint_dir)
+        if not listed:
+            return None
+        chosen = self._newest_intact(listed, "resuming from",
+                                     f"its files are moved to {DAMAGED}/")
+        damaged = listed[listed.index(chosen) + 1:]
+        if damaged or _state_paths(self.checkpoint_dir) != listed:
+            quarantine = self.checkpoint_dir / DAMAGED
+            quarantine.mkdir(exist_ok=True)
+            for path in damaged:
+                for file in self.checkpoint_dir.glob(f"{Path(path).name}.*"):
+                    os.replace(file, quarantine / file.name)
+            # TensorFlow's CheckpointState text format: CheckpointManager reads it to find the
+            # latest checkpoint and which older ones to rotate out.
+            kept = listed[:listed.index(chosen) + 1]
+            lines = [f'model_checkpoint_path: "{Path(chosen).name}"']
+            lines += [f'all_model_checkpoint_paths: "{Path(p).name}"' for p in kept]
+            lines += [f"all_model_checkpoint_timestamps: {_saved_at(p)}" for p in kept]
+            write_atomic(self.checkpoint_dir / "checkpoint", "\n".join(lines) + "\n")
+        return chosen
+
+    def _newest_intact(self, listed: list[str], verb: str, also: str = "") -> str:
+        damaged = []
+        for path in reversed(listed):
+            damage = self._damage(path)
+            if not damage:
+                for bad, why in damaged:
+                    self._warn_damaged(bad, why, f"{verb} {Path(path).name} (step "
+                                                 f"{step_of(path)}){'; ' + also if also else ''}")
+                return path
+            damaged.append((path, damage))
+        names = "; ".join(f"{Path(path).name}: {why}" for path, why in damaged)
+        raise RunError(f"Run {str(self.path)!r} has no intact checkpoint ({names}). Its files "
+                       f"are left as they are; train a new run (or restore {self.checkpoint_dir}"
+                       f" from a backup).")
+
+    def _damage(self, path: str) -> str | None:
+        """Why the checkpoint at `path` cannot be restored, or None if every tensor reads back
+        with its checksum."""
+        files = sorted(Path(path).parent.glob(f"{Path(path).name}.*"))
+        key = (path, tuple((f.name, *_size_and_time(f)) for f in files))
+        if key not in self._damage_cache:
+            self._damage_cache[key] = _read_back(path, files)
+        return self._damage_cache[key]
+
+    def _warn_damaged(self, path: str, damage: str, action: str) -> None:
+        if path not in self._warned:
+            self._warned.add(path)
+            warnings.warn(f"Checkpoint {path!r} is damaged ({damage}); {action}.",
+                          DamagedCheckpointWarning, stacklevel=3)
+
+    def sample_frames(self) -> list[Path]:
+        """The sample grids (``samples/step-*.png``) in step order, leaving out, with a
+        `DamagedFileWarning`, any that cannot be decoded."""
+        from PIL import Image
+
+        frames = []
+        for path in sorted(self.samples_dir.glob("step-*.png")):
+            try:
+                with Image.open(path) as picture:
+                    picture.verify()  # PNG chunk checksums
+                with Image.open(path) as picture:
+                    picture.load()  # a cut-off image
+            except Exception as error:  # Pillow reports damage as several error types
+                warnings.warn(f"Sample grid {str(path)!r} is damaged ({error}); it is left out "
+                              f"of {self.animation_path.name}.", DamagedFileWarning,
+                              stacklevel=2)
+                continue
+            frames.append(path)
+        return frames
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the run for one writer: a second `lock` of the same run, in any process, raises
+        `RunLockedError` naming the holder.
+
+        The lock is the operating system's (``fcntl.flock`` on ``RUN/.lock``), so it is released
+        whenever the holder's process ends, even by SIGKILL; the file itself only tells the
+        holder's pid.
+        """
+        import fcntl
+
+        handle = open(self.path / LOCK, "a+", encoding="utf-8")
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise RunLockedError(
+                    f"Run {str(self.path)!r} is being trained by another process (pid {holder}); "
+                    f"two trainings would interleave its checkpoints and metrics. Wait for it "
+                    f"to finish or stop it, then resume.") from None
+            handle.seek(0)
+            handle.truncate()
+            host = socket.gethostname()
+            handle.write(f"{os.getpid()}" + (f" on {host}" if host else "") + "\n")
+            handle.flush()
+            yield
+        finally:
+            handle.close()
+
+    @contextmanager
+    def disk_guard(self) -> Iterator[None]:
+        """Turn "no space left on device" while writing into the run into a `DiskFullError` that
+        names the folder, the space needed and the last complete checkpoint.
+
+        Temporary files of the failed write are removed; complete checkpoints are not touched.
+        """
+        try:
+            yield
+        except Exception as error:
+            if not _is_disk_full(error):
+                raise
+            for partial in self.checkpoint_dir.glob(f"{CHECKPOINT_PREFIX}-*_temp*"):
+                shutil.rmtree(partial, ignore_errors=True)
+            for partial in self.path.rglob(".*.tmp*"):
+                partial.unlink(missing_ok=True)
+            raise DiskFullError(self._disk_full_message()) from error
+
+    def _disk_full_message(self) -> str:
+        listed = _checkpoints_in(self.checkpoint_dir)
+        intact = next((p for p in reversed(listed) if not self._damage(p)), None)
+        needed = sum(f.stat().st_size for f in Path(intact).parent.glob(
+            f"{Path(intact).name}.*")) if intact else 0
+        free = shutil.disk_usage(self.path).free
+        need = (f"a checkpoint needs {_megabytes(needed)} and {_megabytes(free)} is free"
+                if needed else f"only {_megabytes(free)} is free")
+        kept = (f"The last complete checkpoint, {Path(intact).name}, is intact: free some space "
+                f"and continue with 'ganzoo train --resume {self.path}'." if intact else
+                "No checkpoint had been written yet: free some space and train again.")
+        return f"No space left on the device of {str(self.path)!r} ({need}). {kept}"
 
     def architecture(self, registry: Registry | None = None):
         """The run's architecture spec, with an install hint when its plugin is missing."""
@@ -335,7 +533,7 @@ class Run:
 
         path = self.checkpoint_path(step)
         generator = self.build_generator(registry)
-        name = "generator_average" if averaged and self.config.ema_decay else "generator"
+        name = AVERAGE if averaged and self.config.ema_decay else "generator"
         failure = None
         with _quiet_tensorflow():
             try:
@@ -372,3 +570,108 @@ def _quiet_tensorflow():
     finally:
         gc.collect()  # the restore's deferred "unresolved object" warnings fire on collection
         logger.setLevel(level)
+
+
+def _checkpoints_in(folder: Path) -> list[str]:
+    """Path prefixes of the checkpoints in `folder`, oldest first: every step that has a file
+    on disk or an entry in TensorFlow's index file ``checkpoint``, so a checkpoint whose files
+    are partly missing is still seen (and found damaged) rather than silently skipped."""
+    paths = set(_state_paths(folder))
+    for file in folder.glob(f"{CHECKPOINT_PREFIX}-*"):
+        prefix = str(folder / file.name.split(".", 1)[0])
+        try:
+            step_of(prefix)
+        except ValueError:  # e.g. the temporary folder of a save cut short
+            continue
+        paths.add(prefix)
+    return sorted(paths, key=step_of)
+
+
+def _state_paths(folder: Path) -> list[str]:
+    """The checkpoints listed by TensorFlow's index file in `folder` (empty if unreadable)."""
+    if not (folder / "checkpoint").is_file():
+        return []
+    import tensorflow as tf
+
+    try:
+        state = tf.train.get_checkpoint_state(str(folder))
+    except Exception:  # a damaged index file: the checkpoint files themselves still tell
+        return []
+    if state is None:
+        return []
+    paths = []
+    for path in state.all_model_checkpoint_paths:
+        try:
+            step_of(path)
+        except ValueError:
+            continue
+        paths.append(str(folder / Path(path).name))
+    return sorted(set(paths), key=step_of)
+
+
+def _saved_at(checkpoint: str) -> float:
+    """When a checkpoint was written, for CheckpointManager's rotation (now if unknown)."""
+    times = [f.stat().st_mtime for f in Path(checkpoint).parent.glob(f"{Path(checkpoint).name}.*")]
+    return max(times, default=time.time())
+
+
+def _size_and_time(file: Path) -> tuple[int, int]:
+    try:
+        stat = file.stat()
+    except OSError:
+        return (-1, -1)
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+def _read_back(path: str, files: list[Path]) -> str | None:
+    names = {f.name for f in files}
+    name = Path(path).name
+    if f"{name}.index" not in names:
+        return "its .index file is missing"
+    if not any(n.startswith(f"{name}.data-") for n in names):
+        return "its .data file is missing"
+    import tensorflow as tf
+
+    try:
+        reader = tf.train.load_checkpoint(path)
+        for key in reader.get_variable_to_dtype_map():
+            reader.get_tensor(key)
+    except Exception as error:  # TensorFlow reports damage as several error types
+        text = str(error)
+        if "Read less bytes" in text:
+            return "its .data file is shorter than its .index file says: truncated"
+        if "Checksum does not match" in text:
+            return "a tensor in its .data file fails its checksum: corrupt"
+        if ".index" in text or "sstable" in text or "block checksum" in text:
+            return "its .index file cannot be read: corrupt or truncated"
+        first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+        return first.replace(path, name)[:160].rstrip(". ")
+    return None
+
+
+def _is_disk_full(error: BaseException) -> bool:
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    # TensorFlow's file writers report ENOSPC as an OpError carrying strerror's text.
+    text = str(error)
+    return "No space left on device" in text or "Disk quota exceeded" in text
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+# What each RunConfig annotation accepts from JSON (a bit flip can leave valid JSON of a wrong
+# type, which would otherwise fail deep inside model building).
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
+    "list[str]": (list,), "int | None": (int, type(None)), "dict[str, Any]": (dict,)}
+
+
+def _check_types(config: RunConfig) -> None:
+    for item in dataclasses.fields(config):
+        accepted = _JSON_TYPES.get(str(item.type))
+        value = getattr(config, item.name)
+        if accepted and not isinstance(value, accepted):
+            raise TypeError(f"{item.name} should be {item.type}. Received: "
+                            f"{item.name}={value!r}")

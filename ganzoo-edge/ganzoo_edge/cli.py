@@ -53,10 +53,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="class to draw, for conditional generators (default: every class)")
     parser.add_argument("--seed", type=_index, default=0, help="seed of the latents")
     parser.add_argument("--threads", type=_count, help="CPU threads (default: one per core)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show the runtimes' own log messages (or set GANZOO_VERBOSE=1)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    verbose = "--verbose" in sys.argv or os.environ.get("GANZOO_VERBOSE", "0") not in ("", "0")
+    if argv is None and not verbose:
+        # The runtimes' native notices ("INFO: Created TensorFlow Lite XNNPACK delegate") go to
+        # file descriptor 2; ganzoo-edge's own messages and errors are Python's (issue 12).
+        sys.stderr = os.fdopen(os.dup(2), "w", buffering=1)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     args = build_parser().parse_args(argv)
     try:
         out = _checked_out(args.out)

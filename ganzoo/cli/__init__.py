@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
-import os
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
 
+from ganzoo.cli import _quiet
 from ganzoo.errors import GanzooError
 from ganzoo.plugin import CommandSpec, hookimpl
 
@@ -38,7 +38,18 @@ def build_parser(plugin_commands: bool = True) -> argparse.ArgumentParser:
     _add_commands(subparsers, _built_in_registry().commands())
     if plugin_commands:
         _add_plugin_commands(subparsers)
+    _add_verbose_flag(parser, subparsers)
     return parser
+
+
+def _add_verbose_flag(parser: argparse.ArgumentParser, subparsers) -> None:
+    # main() reads the flag before parsing (it must act before TensorFlow is imported); it is
+    # declared here, before and after the command, so that --help lists it.
+    text = "show TensorFlow's own log messages and warnings (or set GANZOO_VERBOSE=1)"
+    parser.add_argument(_quiet.VERBOSE_FLAG, action="store_true", help=text)
+    for command in subparsers.choices.values():
+        command.add_argument(_quiet.VERBOSE_FLAG, action="store_true", help=text,
+                             default=argparse.SUPPRESS)
 
 
 @functools.cache
@@ -87,8 +98,16 @@ def _needs_plugin_commands(argv: Sequence[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
+    entry_point = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
+    loud = _quiet.verbose(argv)
+    _quiet.configure(loud)  # before TensorFlow is imported
+    # Only a whole process's stderr is filtered; a caller of main() keeps its own.
+    with _quiet.native_stderr_filtered(loud or not entry_point):
+        return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
     args = build_parser(_needs_plugin_commands(argv)).parse_args(argv)
     # Warnings meant for the user (skipped images, broken plugins) read as one line each.
     previous_format = warnings.formatwarning

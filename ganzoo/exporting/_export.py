@@ -21,7 +21,7 @@ from ganzoo.exporting._errors import ExportError, ExportWarning, NoSpaceError
 from ganzoo.exporting._formats import Target, formats_table, plan
 from ganzoo.exporting._report import ExportedFile, ExportReport
 from ganzoo.plugin import ExportJob
-from ganzoo.runs import Run, write_atomic
+from ganzoo.runs import Run, step_of, write_atomic
 
 if TYPE_CHECKING:
     from ganzoo.exporting._serving import Serving
@@ -84,7 +84,7 @@ def export(run: str | os.PathLike, formats: str | Sequence[str] = "all",
                    formats_table(registry))
     if repeats < 1:
         raise ExportError(f"repeats must be at least 1. Received: repeats={repeats}.")
-    trained_steps = int(opened.checkpoint_path(step).rsplit("-", 1)[1])
+    trained_steps = step_of(opened.checkpoint_path(step))
     config = opened.config
     generator = opened.load_generator(step, registry, averaged=averaged)
     _prepare(out)  # after the load, so a run that cannot be loaded leaves no empty folder

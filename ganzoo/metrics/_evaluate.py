@@ -362,8 +362,9 @@ class Evaluator:
 def _checkpoints(run, checkpoint: int | str | Sequence[int] | None) -> list[tuple[int, Any]]:
     """(step, what to pass to `Run.load_generator`) for each checkpoint to evaluate."""
     if checkpoint is None:
-        run.checkpoint_path()  # raises the "no checkpoint yet" error
-        return [(run.checkpoint_steps()[-1], None)]
+        from ganzoo.runs import step_of
+
+        return [(step_of(run.checkpoint_path()), None)]  # the newest intact checkpoint
     if checkpoint == "best":
         return [(run.best_step(), "best")]
     if checkpoint == "all":

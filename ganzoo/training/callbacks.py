@@ -72,7 +72,7 @@ def _truncate_metrics(path, step: int) -> None:
     if not path.exists():
         return
     kept = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             if json.loads(line)["step"] <= step:
                 kept.append(line)
@@ -142,7 +142,7 @@ class SampleGrids(Callback):
             return
         if self.last != session.step and session.step > session.start_step:
             self.save(session, session.step)
-        animate(sorted(session.run.samples_dir.glob("step-*.png")), session.run.animation_path)
+        animate(session.run.sample_frames(), session.run.animation_path)
 
 
 class Checkpoints(Callback):

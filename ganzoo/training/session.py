@@ -11,10 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from ganzoo.plugin import Callback
-from ganzoo.runs import Run
+from ganzoo.runs import AVERAGE, CHECKPOINT_PREFIX, Run
 
 CHECKPOINTS_KEPT = 3
 
@@ -89,16 +88,18 @@ class TrainingSession:
             tracked["augmentation"] = tf.train.Checkpoint(**self.augmentation.variables)
         if config.ema_decay:
             average = GeneratorAverage(self.generator, self.sampler, config.ema_decay)
-            tracked["generator_average"] = self.sampler
+            tracked[AVERAGE] = self.sampler
         self.checkpoint = tf.train.Checkpoint(
             generator=self.generator, discriminator=self.discriminator,
             generator_optimizer=g_optimizer, discriminator_optimizer=d_optimizer,
             step=self._step_counter, **tracked)
+        # The newest intact checkpoint; damaged newer ones are set aside first (issue 12).
+        resume_from = run.resume_checkpoint()
         self._manager = tf.train.CheckpointManager(self.checkpoint, str(run.checkpoint_dir),
-                                                   max_to_keep=CHECKPOINTS_KEPT)
-        if self._manager.latest_checkpoint:
-            self.checkpoint.restore(self._manager.latest_checkpoint) \
-                .assert_existing_objects_matched()
+                                                   max_to_keep=CHECKPOINTS_KEPT,
+                                                   checkpoint_name=CHECKPOINT_PREFIX)
+        if resume_from:
+            self.checkpoint.restore(resume_from).assert_existing_objects_matched()
         elif average is not None:
             average.reset()
         self.start_step = self.step = int(self._step_counter.numpy())
@@ -138,7 +139,7 @@ class TrainingSession:
 
     def has_checkpoint_of(self, step: int) -> bool:
         latest = self._manager.latest_checkpoint
-        return latest is not None and Path(latest) == self.run.checkpoint_dir / f"ckpt-{step}"
+        return latest is not None and latest == self.run.checkpoint_name(step)
 
     def log(self, record: dict) -> None:
         """Hand `record` (which must hold ``step``) to every callback's `on_log`, in order;

@@ -102,8 +102,9 @@ def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
 
 
 def resumed_run(path: str | os.PathLike, requested: dict[str, Any], registry) -> Resolved:
-    """Reopen a run: refuse a new value for a `FIXED` setting, record new `MAY_CHANGE` ones,
-    and open its data as it was trained."""
+    """Reopen a run: refuse a new value for a `FIXED` setting, take new `MAY_CHANGE` ones
+    (`save_changed_config` records them, under the run's lock), and open its data as it was
+    trained. Writes nothing."""
     import warnings
 
     from ganzoo.data import load_data
@@ -132,11 +133,15 @@ def resumed_run(path: str | os.PathLike, requested: dict[str, Any], registry) ->
         warnings.warn(f"The data {config.data!r} changed since run {str(run.path)!r} started "
                       f"(its fingerprint differs); training continues on the data as it is now, "
                       f"so the resumed run will not match an uninterrupted one.", stacklevel=3)
-    if changes:
-        for name, value in changes.items():
-            setattr(config, name, value)
-        write_atomic(run.path / CONFIG, config.to_json())
+    for name, value in changes.items():
+        setattr(config, name, value)
     return Resolved(config, dataset, run)
+
+
+def save_changed_config(run: Run) -> None:
+    """Write the settings a resume changed; only while holding the run's lock."""
+    if run.config != Run.open(run.path).config:
+        write_atomic(run.path / CONFIG, run.config.to_json())
 
 
 def create_run_directory(out: Path, config: RunConfig) -> Run:

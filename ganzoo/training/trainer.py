@@ -9,6 +9,7 @@ progress bar are callbacks from the ``ganzoo_callbacks`` hook (`ganzoo.training.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -125,32 +126,48 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     distribution = runtime.make_strategy(strategy if strategy is not None else recorded)
     chief = runtime.is_chief(distribution)
     registry = registry or default_registry()
-    if resume is not None:
-        resolved = setup.resumed_run(resume, requested, registry)
-    else:
-        resolved = setup.new_run(registry.architecture(arch), registry, requested)
-        if chief:
-            resolved.run = setup.create_run_directory(Path(out), resolved.config)
-    run = resolved.run
-    if not chief:
-        # Other workers run the same loop (saving takes every worker) into a scratch copy.
-        run = _scratch_copy(run or Run(Path(out), resolved.config), resolved.run)
-    config = run.config
-    if progress and chief:
-        verb = "Resuming" if resume is not None else "Training"
-        print(f"{verb} {config.arch} on {config.data} in {run.path}", flush=True)
+    # One writer per run (issue 12): the chief holds the run's lock for the whole session, and
+    # writes nothing to the run before it has it.
+    held = contextlib.ExitStack()
     try:
+        if resume is not None:
+            resolved = setup.resumed_run(resume, requested, registry)
+            if chief:
+                held.enter_context(resolved.run.lock())
+                setup.save_changed_config(resolved.run)
+        else:
+            resolved = setup.new_run(registry.architecture(arch), registry, requested)
+            if chief:
+                resolved.run = setup.create_run_directory(Path(out), resolved.config)
+                held.enter_context(resolved.run.lock())
+                held.callback(_remove_unless_checkpointed, resolved.run)
+        run = resolved.run
+        if not chief:
+            # Other workers run the same loop (saving takes every worker) into a scratch copy.
+            run = _scratch_copy(run or Run(Path(out), resolved.config), resolved.run)
+            held.callback(shutil.rmtree, run.path, ignore_errors=True)
+        config = run.config
+        if progress and chief:
+            verb = "Resuming" if resume is not None else "Training"
+            print(f"{verb} {config.arch} on {config.data} in {run.path}", flush=True)
         from ganzoo.training.session import TrainingSession
 
-        session = TrainingSession(run, registry.architecture(config.arch),
-                                  registry.loss(config.loss), resolved.dataset, distribution,
-                                  registry, progress and chief, eval_features)
-        session.callbacks = _callbacks(session, registry, callbacks)
-        result = _loop(session)
+        with run.disk_guard():
+            session = TrainingSession(run, registry.architecture(config.arch),
+                                      registry.loss(config.loss), resolved.dataset,
+                                      distribution, registry, progress and chief, eval_features)
+            session.callbacks = _callbacks(session, registry, callbacks)
+            result = _loop(session)
         return result if chief else dataclasses.replace(result, chief=False)
     finally:
-        if not chief:
-            shutil.rmtree(run.path, ignore_errors=True)
+        held.close()
+
+
+def _remove_unless_checkpointed(run: Run) -> None:
+    """A new run that ends before its first checkpoint (a plugin that fails its first step,
+    say) is removed, so that it never looks like a real run (issue 12)."""
+    if not any(run.checkpoint_dir.glob("*.index")):
+        shutil.rmtree(run.path, ignore_errors=True)
 
 
 def _callbacks(session, registry, extra: Sequence[Callback]) -> list[Callback]:
