@@ -10,14 +10,15 @@ from collections.abc import Sequence
 
 from ganzoo.cli import eval as eval_command
 from ganzoo.cli import export as export_command
+from ganzoo.cli import interpolate as interpolate_command
 from ganzoo.cli import listing as list_command
 from ganzoo.cli import plugins as plugins_command
 from ganzoo.cli import sample as sample_command
 from ganzoo.cli import train as train_command
 from ganzoo.errors import GanzooError
 
-SUBCOMMANDS = (list_command, train_command, sample_command, eval_command, export_command,
-               plugins_command)
+SUBCOMMANDS = (list_command, train_command, sample_command, interpolate_command, eval_command,
+               export_command, plugins_command)
 
 
 def build_parser(plugin_commands: bool = True) -> argparse.ArgumentParser:
