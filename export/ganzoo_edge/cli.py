@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ganzoo_edge import dataset
 from ganzoo_edge._images import grid
 from ganzoo_edge._model import EdgeError, load
 
@@ -37,17 +38,29 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw images from a generator exported by 'ganzoo export' (.onnx or "
                     ".tflite) and save them as a PNG grid. Needs no TensorFlow.")
     parser.add_argument("model", metavar="MODEL", help="generator.onnx or generator*.tflite")
-    parser.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
+    parser.add_argument("--out", metavar="FILE.png", help="PNG file to write")
     parser.add_argument("--n", type=_count, default=16, help="number of images (default 16)")
     parser.add_argument("--label", type=_index,
                         help="class to draw, for conditional generators (default: every class)")
     parser.add_argument("--seed", type=_index, default=0, help="seed of the latents")
     parser.add_argument("--threads", type=_count, help="CPU threads (default: one per core)")
+    dataset.add_arguments(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if (args.out is None) == (args.out_dir is None):
+        print("ganzoo-edge: error: give one of --out FILE.png (a grid) or --out-dir DIR (a data "
+              "set).", file=sys.stderr)
+        return 2
+    if args.out_dir is not None:
+        try:
+            print(dataset.run(args, load(args.model, threads=args.threads)))
+        except EdgeError as error:
+            print(f"ganzoo-edge: error: {error}", file=sys.stderr)
+            return error.exit_code
+        return 0
     try:
         out = Path(args.out)
         if out.suffix.lower() != ".png":

@@ -298,3 +298,56 @@ def read_manifest(out_dir: str | os.PathLike) -> list[dict]:
     path = Path(out_dir) / MANIFEST_JSON
     with open(path, encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
+
+
+# --- ganzoo-edge MODEL --out-dir DIR (the command line's data-set mode) ------------------------
+
+def add_arguments(parser) -> None:
+    """The data-set options of ``ganzoo-edge``; `run` acts on them when ``--out-dir`` is given."""
+    parser.add_argument("--out-dir", metavar="DIR",
+                        help="write a labelled data set (one image per sample, manifest.csv, "
+                             "manifest.jsonl) instead of a grid; --n is then split over the "
+                             "classes")
+    parser.add_argument("--per-class", type=int, metavar="N",
+                        help="with --out-dir: images per class, instead of --n (conditional "
+                             "generators)")
+    parser.add_argument("--format", default="png", metavar="png|jpg|webp",
+                        help="with --out-dir: image file format (default png)")
+    parser.add_argument("--truncation", type=float, metavar="PSI",
+                        help="with --out-dir: redraw latent entries with |z| > PSI")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="with --out-dir: replace an existing non-empty DIR")
+
+
+def run(args, generator) -> str:
+    """Write the data set `args` asks for with an exported `generator`; return the report line.
+
+    The latents are `latents` (not `Generator.latents`), as in ``ganzoo sample --out-dir``, so
+    an exported generator writes the same data set as its run, up to export precision.
+    """
+    import sys
+
+    if args.label is not None:
+        raise EdgeError(f"--label draws one class into a grid; a data set takes every class "
+                        f"(use --per-class). Received: --label={args.label}.")
+    n = None if args.per_class is not None else args.n  # --n has a default of its own
+    metadata = generator.metadata
+
+    def draw(z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+        from ganzoo_edge._images import to_uint8
+
+        return to_uint8(generator(z, labels))
+
+    def progress(done: int) -> None:
+        print(f"\rganzoo-edge: {done} images written", end="", file=sys.stderr, flush=True)
+
+    summary = write_dataset(
+        args.out_dir, draw, latent_dim=generator.latent_dim,
+        num_classes=generator.num_classes, class_names=generator.class_names, n=n,
+        per_class=args.per_class, seed=args.seed, truncation=args.truncation,
+        format=args.format, overwrite=args.overwrite,
+        step=metadata.get("training_step"), weights="exported",
+        progress=progress)
+    print(file=sys.stderr)
+    return (f"Wrote {summary.count} images from {metadata.get('architecture')} to "
+            f"{summary.path} (manifest: {summary.manifest})")
