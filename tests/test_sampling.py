@@ -354,3 +354,51 @@ def test_bad_interpolate_flags_are_one_line_errors(runs, tmp_path, capsys, flags
     monkeypatch.chdir(tmp_path)
     code, _, err = run_cli(["interpolate", runs["dcgan"].path, *flags], capsys)
     assert code == 2 and err.count("\n") == 1 and message in err
+
+
+# --- does the synthetic data help? ganzoo eval --classifier-score ------------------------------
+
+@pytest.fixture
+def quick_classifiers(tmp_path, monkeypatch):
+    """Classifiers of a few updates in a private cache, instead of the default budget."""
+    from ganzoo.metrics import _classifier_score, _features
+
+    monkeypatch.setenv("GANZOO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(_features, "DOMAIN_EPOCHS", 1)
+    monkeypatch.setattr(_classifier_score, "UPDATES", 4)
+
+
+def test_the_classifier_score_sets_the_synthetic_accuracy_beside_real_and_chance(
+        runs, quick_classifiers):
+    from ganzoo.metrics import classifier_score
+
+    score = classifier_score(runs["cgan"].path, per_class=7, small_real_per_class=7,
+                             updates=4)
+    assert score.test_count == 359 and score.chance == pytest.approx(0.1)
+    assert 0 <= score.accuracy <= 1 and 0 <= score.augmented <= 1
+    assert score.gain == pytest.approx(score.augmented - score.small_real)
+    # 7 real images per class for both the ceiling and the small real set: one classifier.
+    assert score.ceiling == score.small_real
+    assert classifier_score(runs["cgan"].path, per_class=7, small_real_per_class=7,
+                            updates=4) == score
+
+
+def test_the_classifier_score_of_an_unconditional_run_is_refused(runs, quick_classifiers):
+    from ganzoo.metrics import classifier_score
+
+    with pytest.raises(GanzooError, match="needs a conditional run"):
+        classifier_score(runs["dcgan"].path)
+    with pytest.raises(GanzooError, match="per_class and small_real_per_class must be from 1"):
+        classifier_score(runs["cgan"].path, per_class=10_000)
+
+
+@pytest.mark.slow
+def test_eval_json_reports_the_classifier_score(runs, quick_classifiers, capsys):
+    code, out, err = run_cli(["eval", runs["cgan"].path, "--classifier-score", "--json"],
+                             capsys)
+    assert code == 0, err
+    report = json.loads(out)["classifier_score"]
+    assert set(report) >= {"accuracy", "ceiling", "chance", "small_real", "augmented", "gain"}
+    assert report["chance"] == pytest.approx(0.1)
+    code, _, err = run_cli(["eval", runs["dcgan"].path, "--classifier-score"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "needs a conditional run" in err
