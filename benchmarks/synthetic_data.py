@@ -18,6 +18,8 @@ and rejection, measured") with ``--write-docs``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import shlex
 import sys
@@ -57,7 +59,7 @@ def measure(run_path: Path, variants, seed: int) -> list[dict]:
         metrics = evaluator.score(images, labels)
         score = classifier_score(run, seed=seed, truncation=truncation, keep_best=keep_best)
         rows.append({"run": run.path.name, "arch": config.arch, "variant": label,
-                     "metrics": metrics, "score": score,
+                     "metrics": dataclasses.asdict(metrics), "score": dataclasses.asdict(score),
                      "seconds": time.perf_counter() - started})
         print(f"{run.path.name} {label}: FID {metrics.fid:.2f} precision "
               f"{metrics.precision:.3f} recall {metrics.recall:.3f} CAS "
@@ -79,10 +81,11 @@ def cas_table(rows: list[dict]) -> str:
         if row["variant"] != "none":
             continue
         s = row["score"]
-        lines.append(f"| `{row['arch']}` ({row['run']}) | {_pct(s.accuracy)} | "
-                     f"{_pct(s.ceiling)} | {_pct(s.chance)} | "
-                     f"{100 * (s.ceiling - s.accuracy):.1f} points | {_pct(s.small_real)} | "
-                     f"{_pct(s.augmented)} | {100 * s.gain:+.1f} points |")
+        lines.append(f"| `{row['arch']}` ({row['run']}) | {_pct(s['accuracy'])} | "
+                     f"{_pct(s['ceiling'])} | {_pct(s['chance'])} | "
+                     f"{100 * (s['ceiling'] - s['accuracy']):.1f} points | "
+                     f"{_pct(s['small_real'])} | {_pct(s['augmented'])} | "
+                     f"{100 * s['gain']:+.1f} points |")
     return "\n".join(lines)
 
 
@@ -91,9 +94,9 @@ def filter_table(rows: list[dict]) -> str:
              "augmentation gain ↑ |", "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         m, s = row["metrics"], row["score"]
-        lines.append(f"| `{row['arch']}` | {row['variant']} | {m.fid:.2f} | {m.precision:.3f} "
-                     f"| {m.recall:.3f} | {m.class_consistency:.3f} | {_pct(s.accuracy)} | "
-                     f"{100 * s.gain:+.1f} points |")
+        lines.append(f"| `{row['arch']}` | {row['variant']} | {m['fid']:.2f} | "
+                     f"{m['precision']:.3f} | {m['recall']:.3f} | {m['class_consistency']:.3f} "
+                     f"| {_pct(s['accuracy'])} | {100 * s['gain']:+.1f} points |")
     return "\n".join(lines)
 
 
@@ -101,10 +104,10 @@ def header(command: str, rows: list[dict]) -> str:
     s = rows[0]["score"]
     return (f"Produced by `{command}` ({time.strftime('%Y-%m-%d')}, {os.cpu_count()}-core CPU, "
             f"load average {os.getloadavg()[0]:.2f} at the end). Each classifier is the domain "
-            f"network's recipe trained for {s.updates} updates and tested on the "
-            f"{s.test_count} held-out real digits; generated sets hold {s.per_class} images "
-            f"per class (as many as the real ceiling's), drawn by the data-set writer "
-            f"(`ganzoo sample --out-dir --per-class {s.per_class}`) from the weight average "
+            f"network's recipe trained for {s['updates']} updates and tested on the "
+            f"{s['test_count']} held-out real digits; generated sets hold {s['per_class']} "
+            f"images per class (as many as the real ceiling's), drawn by the data-set writer "
+            f"(`ganzoo sample --out-dir --per-class {s['per_class']}`) from the weight average "
             f"at the last checkpoint, latent seed 0. One run per architecture, one draw: "
             f"differences of a point or two are within the noise.")
 
@@ -119,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-filters", action="store_true",
                         help="measure only the unfiltered data sets")
+    parser.add_argument("--results", type=Path,
+                        help="a JSON file that keeps every measurement: runs measured by "
+                             "earlier calls appear in the tables too")
     parser.add_argument("--write-docs", action="store_true",
                         help="write the tables into docs/benchmarks.md and docs/metrics.md")
     args = parser.parse_args(argv)
@@ -131,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
                          for arch in ("cgan", "acgan")]
     variants = VARIANTS[:1] if args.no_filters else VARIANTS
     rows = [row for run in runs for row in measure(run, variants, args.seed)]
+    if args.results:
+        measured = {run.name for run in runs}
+        earlier = (json.loads(args.results.read_text()) if args.results.exists() else [])
+        rows = [r for r in earlier if r["run"] not in measured] + rows
+        args.results.write_text(json.dumps(rows, indent=1))
     benchmark_text = "\n".join([header(command.strip(), rows), "", cas_table(rows), ""])
     filter_text = "\n".join([header(command.strip(), rows), "",
                              "FID, precision, recall and class consistency are those of "

@@ -295,7 +295,7 @@ def interpolate(run: str | os.PathLike, seeds: Sequence[int] | None = None, n: i
                 seed: int = 0, frames_per_step: int = 16, label: int | None = None,
                 across_classes: bool = False, loop: bool = True, fps: float = 12.0,
                 out: str | os.PathLike | None = None, step: int | str | None = None,
-                min_width: int = 256) -> np.ndarray:
+                min_width: int = 512) -> np.ndarray:
     """A walk through a run's latent space, as frames (and, with `out`, a file).
 
     The walk visits one latent per seed in `seeds` (or `n` latents drawn with `seed`) and
