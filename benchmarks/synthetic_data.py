@@ -12,7 +12,7 @@ measure with the evaluator of ``ganzoo eval`` and with `ganzoo.metrics.classifie
 Writes the tables into docs/benchmarks.md ("Synthetic data") and docs/metrics.md ("Truncation
 and rejection, measured") with ``--write-docs``.
 
-    python benchmarks/synthetic_data.py --runs /tmp/sampling_runs/cgan-* /tmp/sampling_runs/acgan-* --write-docs
+    python benchmarks/synthetic_data.py --runs runs/cgan-* runs/acgan-* --write-docs
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ VARIANTS = (("none", None, None), ("--truncation 1.0", 1.0, None),
             ("--keep-best 0.25", None, 0.25))
 
 
-def measure(run_path: Path, variants, seed: int) -> list[dict]:
+def measure(run_path: Path, variants, seed: int, save=lambda rows: None) -> list[dict]:
     from ganzoo.metrics import Evaluator, classifier_score
     from ganzoo.runs import Run
     from ganzoo.sampling import _filtered, grid_labels
@@ -66,6 +66,7 @@ def measure(run_path: Path, variants, seed: int) -> list[dict]:
               f"{100 * score.accuracy:.1f} % (ceiling {100 * score.ceiling:.1f} %) gain "
               f"{100 * score.gain:+.1f} ({rows[-1]['seconds']:.0f} s)", file=sys.stderr,
               flush=True)
+        save(rows)
     return rows
 
 
@@ -90,8 +91,8 @@ def cas_table(rows: list[dict]) -> str:
 
 
 def filter_table(rows: list[dict]) -> str:
-    lines = ["| run | filter | FID ↓ | precision ↑ | recall ↑ | class consistency ↑ | CAS ↑ | "
-             "augmentation gain ↑ |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| run | filter | FID ↓ | precision ↑ | recall ↑ | class consistency ↑ | "
+             "CAS ↑ | augmentation gain ↑ |", "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         m, s = row["metrics"], row["score"]
         lines.append(f"| `{row['arch']}` | {row['variant']} | {m['fid']:.2f} | "
@@ -120,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("runs"),
                         help="where to train when --runs is not given")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-filters", action="store_true",
-                        help="measure only the unfiltered data sets")
+    parser.add_argument("--variants", nargs="+", metavar="FILTER",
+                        choices=[label for label, _, _ in VARIANTS],
+                        help="filters to measure (default: all; 'none' is the unfiltered "
+                             "data set)")
     parser.add_argument("--results", type=Path,
                         help="a JSON file that keeps every measurement: runs measured by "
                              "earlier calls appear in the tables too")
@@ -135,13 +138,23 @@ def main(argv: list[str] | None = None) -> int:
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     runs = args.runs or [ganzoo.train(arch, out=args.out, seed=args.seed).run.path
                          for arch in ("cgan", "acgan")]
-    variants = VARIANTS[:1] if args.no_filters else VARIANTS
-    rows = [row for run in runs for row in measure(run, variants, args.seed)]
-    if args.results:
-        measured = {run.name for run in runs}
-        earlier = (json.loads(args.results.read_text()) if args.results.exists() else [])
-        rows = [r for r in earlier if r["run"] not in measured] + rows
-        args.results.write_text(json.dumps(rows, indent=1))
+    variants = [v for v in VARIANTS if args.variants is None or v[0] in args.variants]
+    earlier = (json.loads(args.results.read_text())
+               if args.results and args.results.exists() else [])
+
+    def merged(new: list[dict]) -> list[dict]:
+        done = {(r["run"], r["variant"]) for r in new}
+        return [r for r in earlier if (r["run"], r["variant"]) not in done] + new
+
+    def save(new: list[dict]) -> None:
+        if args.results:  # after every measurement: a long benchmark keeps what it measured
+            args.results.write_text(json.dumps(merged(new), indent=1))
+
+    measured: list[dict] = []
+    for run in runs:
+        measured += measure(run, variants, args.seed, lambda rows: save(measured + rows))
+    rows = merged(measured)
+    rows.sort(key=lambda r: (r["arch"], r["run"], [v[0] for v in VARIANTS].index(r["variant"])))
     benchmark_text = "\n".join([header(command.strip(), rows), "", cas_table(rows), ""])
     filter_text = "\n".join([header(command.strip(), rows), "",
                              "FID, precision, recall and class consistency are those of "
@@ -152,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     print(filter_text)
     if args.write_docs:
         replace_section(BENCHMARKS, TITLE, START, END, benchmark_text)
-        if not args.no_filters:
+        if any(row["variant"] != "none" for row in rows):
             replace_section(METRICS, FILTER_TITLE, FILTER_START, FILTER_END, filter_text)
         print(f"Wrote the sections of {BENCHMARKS} and {METRICS}", file=sys.stderr)
     return 0

@@ -261,7 +261,7 @@ def sample_dataset(run: str | os.PathLike, out_dir: str | os.PathLike, n: int | 
     config = opened.config
     _checked(dataset.check_options, n=n, per_class=per_class, num_classes=config.num_classes,
              truncation=truncation, keep_best=keep_best, format=format)
-    _checked(dataset._check_destination, Path(out_dir), overwrite)
+    _checked(dataset.check_destination, Path(out_dir), overwrite)
     checkpoint = opened.checkpoint_path(step)
     generator = opened.load_generator(step, averaged=averaged)
     score = _scorer(opened, step) if keep_best is not None else None

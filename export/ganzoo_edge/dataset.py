@@ -47,8 +47,9 @@ from PIL import Image
 
 from ganzoo_edge._model import EdgeError
 
-__all__ = ["COLUMNS", "FORMATS", "Batch", "DatasetSummary", "check_options", "class_counts",
-           "iter_samples", "latents", "read_manifest", "truncate", "write_dataset"]
+__all__ = ["COLUMNS", "FORMATS", "Batch", "DatasetSummary", "check_destination",
+           "check_options", "class_counts", "iter_samples", "latents", "read_manifest",
+           "truncate", "write_dataset"]
 
 FORMATS = ("png", "jpg", "webp")
 COLUMNS = ("file", "label", "class_name", "seed", "index", "truncation", "step", "weights",
@@ -197,7 +198,8 @@ def _folder_name(name: str, label: int) -> str:
         else f"class_{label}"
 
 
-def _check_destination(out_dir: Path, overwrite: bool) -> None:
+def check_destination(out_dir: Path, overwrite: bool) -> None:
+    """Raise `EdgeError` if `out_dir` is a file, or a non-empty folder and not `overwrite`."""
     if out_dir.exists() and not out_dir.is_dir():
         raise EdgeError(f"out_dir exists and is not a folder. Received: out_dir="
                         f"{str(out_dir)!r}.")
@@ -235,7 +237,7 @@ def write_dataset(out_dir: str | os.PathLike, draw: Draw, *, latent_dim: int,
     check_options(n=n, per_class=per_class, num_classes=num_classes, truncation=truncation,
                   keep_best=keep_best, format=format)
     out_dir = Path(out_dir)
-    _check_destination(out_dir, overwrite)
+    check_destination(out_dir, overwrite)
     counts = class_counts(num_classes, n, per_class)
     names = [str(c) for c in class_names] if class_names else [str(c) for c in
                                                                range(num_classes)]
