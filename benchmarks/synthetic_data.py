@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path,
                         help="a JSON file that keeps every measurement: runs measured by "
                              "earlier calls appear in the tables too")
+    parser.add_argument("--report-only", action="store_true",
+                        help="measure nothing: write the tables of what --results holds")
     parser.add_argument("--write-docs", action="store_true",
                         help="write the tables into docs/benchmarks.md and docs/metrics.md")
     args = parser.parse_args(argv)
@@ -136,8 +138,10 @@ def main(argv: list[str] | None = None) -> int:
 
     command = "python benchmarks/synthetic_data.py " + " ".join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
-    runs = args.runs or [ganzoo.train(arch, out=args.out, seed=args.seed).run.path
-                         for arch in ("cgan", "acgan")]
+    if args.report_only and not (args.results and args.results.exists()):
+        parser.error("--report-only needs an existing --results file")
+    runs = [] if args.report_only else args.runs or [
+        ganzoo.train(arch, out=args.out, seed=args.seed).run.path for arch in ("cgan", "acgan")]
     variants = [v for v in VARIANTS if args.variants is None or v[0] in args.variants]
     earlier = (json.loads(args.results.read_text())
                if args.results and args.results.exists() else [])
