@@ -103,7 +103,9 @@ def filter_table(rows: list[dict]) -> str:
 
 def header(command: str, rows: list[dict]) -> str:
     s = rows[0]["score"]
-    return (f"Produced by `{command}` ({time.strftime('%Y-%m-%d')}, {os.cpu_count()}-core CPU, "
+    commands = list(dict.fromkeys(row.get("command", command) for row in rows))
+    return (f"Produced by {' and '.join(f'`{c}`' for c in commands)} "
+            f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()}-core CPU shared with other jobs, "
             f"load average {os.getloadavg()[0]:.2f} at the end). Each classifier is the domain "
             f"network's recipe trained for {s['updates']} updates and tested on the "
             f"{s['test_count']} held-out real digits; generated sets hold {s['per_class']} "
@@ -151,12 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         return [r for r in earlier if (r["run"], r["variant"]) not in done] + new
 
     def save(new: list[dict]) -> None:
+        for row in new:
+            row.setdefault("command", command.strip())
         if args.results:  # after every measurement: a long benchmark keeps what it measured
             args.results.write_text(json.dumps(merged(new), indent=1))
 
     measured: list[dict] = []
     for run in runs:
         measured += measure(run, variants, args.seed, lambda rows: save(measured + rows))
+    save(measured)
     rows = merged(measured)
     rows.sort(key=lambda r: (r["arch"], r["run"], [v[0] for v in VARIANTS].index(r["variant"])))
     benchmark_text = "\n".join([header(command.strip(), rows), "", cas_table(rows), ""])
