@@ -123,8 +123,10 @@ def _edge_dataset():
     try:
         from ganzoo_edge import dataset
     except ImportError as error:  # the edge runner ships beside ganzoo, not inside it
-        raise GanzooError("Data sets, truncation and keep_best use the edge runner's writer: "
-                          "install it with 'pip install -e ./export' (ganzoo-edge).") from error
+        raise GanzooError("Data sets, truncation and keep_best use the edge runner's writer, "
+                          "which is not installed: install the ganzoo-edge distribution that "
+                          "ships in ganzoo's repository (pip install -e <its folder>).") \
+            from error
     return dataset
 
 
