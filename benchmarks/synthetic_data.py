@@ -166,8 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     rows.sort(key=lambda r: (r["arch"], r["run"], [v[0] for v in VARIANTS].index(r["variant"])))
     benchmark_text = "\n".join([header(command.strip(), rows), "", cas_table(rows), ""])
     filter_text = "\n".join([header(command.strip(), rows), "",
-                             "FID, precision, recall and class consistency are those of "
-                             "`ganzoo eval` (898 samples against 899 real reference digits, "
+                             "FID, precision, recall and class consistency are scored by "
+                             "the evaluator of `ganzoo eval` (898 samples, drawn as the "
+                             "data-set writer draws them, against 899 real reference digits, "
                              "domain features); CAS and the gain as above.", "",
                              filter_table(rows), ""])
     print(benchmark_text)
