@@ -402,3 +402,19 @@ def test_eval_json_reports_the_classifier_score(runs, quick_classifiers, capsys)
     assert report["chance"] == pytest.approx(0.1)
     code, _, err = run_cli(["eval", runs["dcgan"].path, "--classifier-score"], capsys)
     assert code == 2 and err.count("\n") == 1 and "needs a conditional run" in err
+
+
+def test_the_edge_runner_needs_a_grid_or_a_data_set_folder(capsys):
+    from ganzoo_edge.cli import main as edge_main
+
+    assert edge_main(["generator.onnx"]) == 2
+    err = capsys.readouterr().err
+    assert "--out-dir DIR" in err and err.count("\n") == 1
+
+
+def test_a_data_set_can_be_written_into_the_current_empty_folder(tmp_path, monkeypatch):
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    summary = edge_dataset.write_dataset(".", fake_draw, latent_dim=16, n=2)
+    assert summary.count == 2 and sorted(files_of(tmp_path)) == [
+        "here/000000.png", "here/000001.png", "here/manifest.csv", "here/manifest.jsonl"]

@@ -242,7 +242,9 @@ def write_dataset(out_dir: str | os.PathLike, draw: Draw, *, latent_dim: int,
     names = [str(c) for c in class_names] if class_names else [str(c) for c in
                                                                range(num_classes)]
     folders = [_folder_name(name, label) for label, name in enumerate(names)]
-    partial = out_dir.with_name(f".{out_dir.name}.partial")
+    # Resolved, so "." or "data/" still has a name to put the hidden sibling beside.
+    target = out_dir.resolve()
+    partial = target.with_name(f".{target.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)  # left by a crash
     partial.mkdir(parents=True)
     written = 0
@@ -274,14 +276,14 @@ def write_dataset(out_dir: str | os.PathLike, draw: Draw, *, latent_dim: int,
                 written += len(batch.images)
                 if progress is not None:
                     progress(written)
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
             shutil.rmtree(old, ignore_errors=True)
-            os.replace(out_dir, old)
-            os.replace(partial, out_dir)
+            os.replace(target, old)
+            os.replace(partial, target)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(partial, out_dir)
+            os.replace(partial, target)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
