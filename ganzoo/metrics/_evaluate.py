@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from ganzoo.metrics._features import (WEAK_CLASSIFIER, FeatureNetwork, domain_ne
 from ganzoo.metrics._reference import RealSample, Reference, real_sample, reference
 from ganzoo.metrics._scores import (InsufficientSamplesError, class_consistency, fid,
                                     inception_score, kid, memorisation, precision_recall)
+
+if TYPE_CHECKING:
+    from ganzoo.metrics._classifier_score import ClassifierScore
 
 __all__ = ["CheckpointScore", "EvalReport", "Evaluator", "FeatureInfo", "Metrics", "evaluate"]
 
@@ -127,7 +130,7 @@ class EvalReport:
     checkpoints: tuple[CheckpointScore, ...]
     notes: tuple[str, ...] = ()
     weights: str = "trained"
-    classifier_score: Any = None
+    classifier_score: ClassifierScore | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
