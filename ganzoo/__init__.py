@@ -21,9 +21,11 @@ __all__ = [
     "evaluate",
     "export",
     "get_architecture",
+    "interpolate",
     "list_architectures",
     "load_generator",
     "sample",
+    "sample_dataset",
     "train",
 ]
 
@@ -38,7 +40,7 @@ def __getattr__(name: str):
         from ganzoo.metrics import evaluate
 
         return evaluate
-    if name in ("sample", "load_generator"):
+    if name in ("sample", "load_generator", "sample_dataset", "interpolate"):
         from ganzoo import sampling
 
         return getattr(sampling, name)

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ganzoo_edge import dataset
 from ganzoo_edge._errors import EdgeError
 from ganzoo_edge._model import load
 from ganzoo_edge.images import grid, grid_columns
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw images from a generator exported by 'ganzoo export' (.onnx or "
                     ".tflite) and save them as a PNG grid. Needs no TensorFlow.")
     parser.add_argument("model", metavar="MODEL", help="generator.onnx or generator*.tflite")
-    parser.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
+    parser.add_argument("--out", metavar="FILE.png", help="PNG file to write (a grid)")
     parser.add_argument("--n", type=_count, default=16, help="number of images (default 16)")
     parser.add_argument("--label", type=_index,
                         help="class to draw, for conditional generators (default: every class)")
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=_count, help="CPU threads (default: one per core)")
     parser.add_argument("--verbose", action="store_true",
                         help="show the runtimes' own log messages (or set GANZOO_VERBOSE=1)")
+    dataset.add_arguments(parser)
     return parser
 
 
@@ -66,7 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr = os.fdopen(os.dup(2), "w", buffering=1)
         os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     args = build_parser().parse_args(argv)
+    if (args.out is None) == (args.out_dir is None):
+        print(f"{PROG}: error: give one of --out FILE.png (a grid) or --out-dir DIR (a data "
+              f"set).", file=sys.stderr)
+        return 2
     try:
+        if args.out_dir is not None:
+            print(dataset.run(args, load(args.model, threads=args.threads)))
+            return 0
         out = _checked_out(args.out)
         generator = load(args.model, threads=args.threads)
         images = generator.generate(args.n, label=args.label, seed=args.seed)

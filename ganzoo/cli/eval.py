@@ -31,6 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trained-weights", action="store_true",
                         help="score the trained generator weights instead of their moving "
                              "average (what 'ganzoo sample' and export use)")
+    parser.add_argument("--classifier-score", action="store_true",
+                        help="conditional runs: also train a classifier on generated images "
+                             "and test it on held-out real ones (Classification Accuracy "
+                             "Score, beside the real-data ceiling and chance), and measure the "
+                             "gain of adding them to 10 real images per class")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -40,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     report = ganzoo.evaluate(args.run, n=args.n, features=args.features,
                              checkpoint=args.checkpoint, seed=args.seed,
                              inception_weights=args.inception_weights, progress=True,
-                             averaged=not args.trained_weights)
+                             averaged=not args.trained_weights,
+                             classifier_score=args.classifier_score)
     print(report.to_json() if args.json else report.table())
     return 0
 

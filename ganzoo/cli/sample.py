@@ -1,4 +1,4 @@
-"""``ganzoo sample``: draw new images from a trained run."""
+"""``ganzoo sample``: draw new images from a trained run, as a grid or as a data set."""
 
 from __future__ import annotations
 
@@ -10,14 +10,34 @@ from ganzoo.plugin import CommandSpec
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run", metavar="RUN", help="run directory printed by 'ganzoo train'")
-    parser.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
-    parser.add_argument("--n", type=positive_int, default=64, help="number of images (default 64)")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", metavar="FILE.png", help="PNG grid to write")
+    target.add_argument("--out-dir", metavar="DIR",
+                        help="folder to write a data set to: one image file per sample (a "
+                             "subfolder per class for conditional runs), manifest.csv and "
+                             "manifest.jsonl")
+    # Counts and fractions are checked by the API, so a bad value is one line, as from Python.
+    parser.add_argument("--n", type=int, help="number of images (default 64; with --out-dir, "
+                                              "split evenly over the classes)")
+    parser.add_argument("--per-class", type=int, metavar="N",
+                        help="with --out-dir: images per class, for conditional runs")
     parser.add_argument("--label", type=non_negative_int,
                         help="class to draw, for conditional runs (default: every class)")
     parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--step", type=step_or_best, metavar="STEP|best",
                         help="checkpoint step, or 'best' for the lowest FID kept by "
                              "--eval-every (default: latest)")
+    parser.add_argument("--truncation", type=float, metavar="PSI",
+                        help="redraw latent entries with |z| > PSI (BigGAN truncation): "
+                             "smaller trades variety for quality")
+    parser.add_argument("--keep-best", type=float, metavar="FRACTION",
+                        help="keep this fraction (0 < FRACTION <= 1) of candidates, the ones "
+                             "the run's discriminator rates most real, per class")
+    parser.add_argument("--format", default="png", metavar="png|jpg|webp",
+                        help="with --out-dir: image file format (default png)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="with --out-dir: replace an existing non-empty DIR")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def step_or_best(text: str) -> int | str:
@@ -26,13 +46,31 @@ def step_or_best(text: str) -> int | str:
 
 def run(args: argparse.Namespace) -> int:
     import ganzoo
+    from ganzoo.errors import GanzooError
 
-    images = ganzoo.sample(args.run, n=args.n, label=args.label, seed=args.seed, out=args.out,
-                           step=args.step)
-    print(f"Wrote {len(images)} images to {args.out}")
+    if args.out_dir is None:
+        for flag, value in (("--per-class", args.per_class), ("--overwrite", args.overwrite),
+                            ("--format", args.format if args.format != "png" else None)):
+            if value:
+                raise GanzooError(f"{flag} applies to data sets written with --out-dir, not to "
+                                  f"a --out grid. Received: {flag}={value}.")
+        images = ganzoo.sample(args.run, n=64 if args.n is None else args.n, label=args.label,
+                               seed=args.seed, out=args.out, step=args.step,
+                               truncation=args.truncation, keep_best=args.keep_best)
+        print(f"Wrote {len(images)} images to {args.out}")
+        return 0
+    if args.label is not None:
+        raise GanzooError(f"--label draws one class into a grid; a data set takes every class "
+                          f"(use --per-class). Received: --label={args.label}.")
+    summary = ganzoo.sample_dataset(
+        args.run, args.out_dir, n=args.n, per_class=args.per_class, seed=args.seed,
+        step=args.step, truncation=args.truncation, keep_best=args.keep_best,
+        format=args.format, overwrite=args.overwrite, progress=not args.quiet)
+    print(f"Wrote {summary.count} images to {summary.path} (manifest: {summary.manifest})")
     return 0
 
 
-COMMAND = CommandSpec("sample", "draw images from a trained run", add_arguments, run,
-                      description="Draw images from a run's latest checkpoint and save them as "
-                                  "a PNG grid.")
+COMMAND = CommandSpec(
+    "sample", "draw images from a trained run (a grid or a labelled data set)", add_arguments,
+    run, description="Draw images from a run's latest checkpoint and save them as a PNG grid "
+                     "(--out) or as a labelled data set with a manifest (--out-dir).")

@@ -9,7 +9,9 @@ NumPy::
 
 `evaluate` (``ganzoo eval``) scores a run's checkpoints: it draws samples, embeds them with a
 feature network (the ``domain`` classifier ganzoo trains on the run's labelled data, or
-InceptionV3) and prints every metric beside the real-vs-real floor. See docs/metrics.md.
+InceptionV3) and prints every metric beside the real-vs-real floor. `classifier_score`
+(``ganzoo eval --classifier-score``) asks whether a conditional run's images train a classifier.
+See docs/metrics.md.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ganzoo.metrics._scores import (Estimate, InsufficientSamplesError, class_co
 
 __all__ = [
     "CheckpointScore",
+    "ClassifierScore",
     "EvalReport",
     "Estimate",
     "Evaluator",
@@ -31,6 +34,7 @@ __all__ = [
     "Metrics",
     "TrainingHealthWarning",
     "class_consistency",
+    "classifier_score",
     "contrastive_network",
     "domain_network",
     "evaluate",
@@ -53,6 +57,7 @@ _LAZY = {
     "domain_network": "_features", "inception_network": "_features",
     "HealthMonitor": "_health", "TrainingHealthWarning": "_health",
     "contrastive_network": "_contrastive", "ladder": "_ladder",
+    "ClassifierScore": "_classifier_score", "classifier_score": "_classifier_score",
 }
 
 

@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from ganzoo.metrics._features import (WEAK_CLASSIFIER, FeatureNetwork, domain_ne
 from ganzoo.metrics._reference import RealSample, Reference, real_sample, reference
 from ganzoo.metrics._scores import (InsufficientSamplesError, class_consistency, fid,
                                     inception_score, kid, memorisation, precision_recall)
+
+if TYPE_CHECKING:
+    from ganzoo.metrics._classifier_score import ClassifierScore
 
 __all__ = ["CheckpointScore", "EvalReport", "Evaluator", "FeatureInfo", "Metrics", "evaluate"]
 
@@ -112,6 +115,8 @@ class EvalReport:
         notes: what could not be measured, and why.
         weights: which generator weights drew the samples: ``"average"`` (the moving average
             the run keeps, what ``ganzoo sample`` uses) or ``"trained"``.
+        classifier_score: with ``classifier_score=True``, the Classification Accuracy Score
+            and augmentation gain of the last checkpoint (`ClassifierScore`).
     """
 
     run: str
@@ -125,6 +130,7 @@ class EvalReport:
     checkpoints: tuple[CheckpointScore, ...]
     notes: tuple[str, ...] = ()
     weights: str = "trained"
+    classifier_score: ClassifierScore | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -165,6 +171,8 @@ class EvalReport:
         widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
         for row in rows:
             lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        if self.classifier_score is not None:
+            lines.extend(self.classifier_score.lines())
         lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -392,7 +400,8 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
              kid_subset_size: int | None = None, kid_subsets: int = 100,
              inception_weights: str | os.PathLike | None = None,
              classifier_epochs: int | None = None, cache: str | os.PathLike | None = None,
-             registry=None, progress: bool = False, averaged: bool = True) -> EvalReport:
+             registry=None, progress: bool = False, averaged: bool = True,
+             classifier_score: bool = False) -> EvalReport:
     """Measure a run's sample quality: FID, KID, precision, recall, memorisation, the
     inception-style score and (conditional runs) class consistency, beside the real-vs-real
     floor.
@@ -416,6 +425,8 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
         progress: print what is being computed to stderr.
         averaged: score the moving average of the generator's weights, if the run keeps one
             (what ``ganzoo sample`` and export use); False scores the trained weights.
+        classifier_score: also measure the Classification Accuracy Score and the augmentation
+            gain of the last checkpoint (conditional runs; `ganzoo.metrics.classifier_score`).
 
     Returns:
         An `EvalReport`; ``report.table()`` formats it, ``report.to_json()`` serializes it.
@@ -436,6 +447,9 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
     opened = Run.open(run)
     opened.require_plugins("architecture", "dataset", registry=registry)
     config = opened.config
+    if classifier_score and not config.num_classes:
+        raise GanzooError(f"--classifier-score needs a conditional run; {config.arch!r} is "
+                          f"unconditional. Received: run={str(run)!r}.")
     chosen = _checkpoints(opened, checkpoint)
     evaluator = Evaluator.for_data(
         config.data, config.image_size, config.channels, features=features,
@@ -455,10 +469,17 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
         images = generate(generator, evaluator.n, config.latent_dim, seed, labels)
         scores.append(CheckpointScore(step, evaluator.score(images, labels),
                                       best=step == best_step))
+    accuracy_score = None
+    if classifier_score:
+        from ganzoo.metrics._classifier_score import classifier_score as measure
+
+        accuracy_score = measure(opened, seed=seed, step=chosen[-1][1], averaged=averaged,
+                                 cache=cache, registry=registry, progress=progress)
     return EvalReport(
         run=str(opened.path), arch=config.arch, data=config.data,
         image_shape=tuple(config.image_shape), features=evaluator.feature_info,
         classifier=evaluator.classifier_info,
         reference_samples=len(evaluator.real.reference_features), floor=evaluator.floor,
         checkpoints=tuple(scores), notes=tuple(evaluator.notes),
-        weights="average" if averaged and config.ema_decay else "trained")
+        weights="average" if averaged and config.ema_decay else "trained",
+        classifier_score=accuracy_score)
