@@ -8,10 +8,13 @@ Every file is fully decoded once with Pillow before training, so a truncated or 
 is reported up front instead of stopping a run hours in. Only file paths stay in memory; the
 training stream reads, decodes and resizes each image when its batch is built.
 
-Pillow decodes every file, in the check and in the stream alike (`_pixels`), so what passed the
-check is what training reads: WebP and TIFF, which ``tf.io.decode_image`` cannot read, EXIF
-orientation, transparency composited onto a background, 16-bit gray scaled by its value range.
-Fitting a non-square image to the square (`FITS`) and resizing stay in TensorFlow.
+The check decodes with Pillow as the stream will (`_pixels`): WebP and TIFF, which
+``tf.io.decode_image`` cannot read, EXIF orientation, transparency composited onto a
+background, 16-bit gray scaled by its value range. In the stream, the files that need none of
+that (8-bit RGB or gray PNG and JPEG, upright: most folders) are decoded by TensorFlow, which
+gives the same pixels without a Python call per image; the rest go through Pillow in a
+`tf.numpy_function`. Fitting a non-square image to the square (`FITS`) and resizing are
+TensorFlow ops for both.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
@@ -48,6 +52,7 @@ NO_BACKGROUND = "none"
 _GRAYSCALE_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 # Pillow keeps 16-bit gray as "I;16*" or, from some files, the 32-bit "I"; both hold 0..65535.
 _SIXTEEN_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N"}
+_ORIENTATION = 0x0112  # the EXIF tag
 _PROGRESS_BAR_FROM = 2000
 _NAMED_BAD_FILES = 3
 
@@ -66,18 +71,20 @@ class FolderDataset(ImageDataset):
         colour = _colour(self.background)
         folder = os.path.expanduser(source)
         paths, labels, class_names = _discover(folder)
-        paths, labels, grays = _readable(paths, labels, strict, folder, colour)
+        paths, labels, kinds = _readable(paths, labels, strict, folder, colour)
         if channels is None:
-            channels = 1 if all(grays) else 3
+            channels = 1 if all(kind.gray for kind in kinds) else 3
         super().__init__(source, (image_size, image_size, channels), len(paths),
                          len(class_names), class_names)
         self._paths = tf.constant(paths)
         self._labels = tf.constant(labels, tf.int32)
+        self._native = tf.constant([kind.native for kind in kinds])
         self._colour = colour
         self.fingerprint = _files_fingerprint(folder, paths, labels, class_names)
 
     def _batches_from_indices(self, indices: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:
-        paths, labels, colour, fit = self._paths, self._labels, self._colour, self.fit
+        paths, labels, native = self._paths, self._labels, self._native
+        colour, fit = self._colour, self.fit
         image_size, channels = self.image_shape[0], self.image_shape[2]
         # Padding fills with the background as the images' channels show it (gray for 1).
         fill = convert_channels(tf.constant([[(colour or (0, 0, 0))]], tf.float32), channels)[0, 0]
@@ -86,10 +93,14 @@ class FolderDataset(ImageDataset):
             return _decode(path.decode(), colour, image_size)
 
         def load(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-            # Stateless: the same file gives the same pixels. A stateful op would make
-            # tf.data run this map serially, and drop prefetching, under op determinism.
-            image = tf.numpy_function(decode, [tf.gather(paths, index)], tf.uint8,
-                                      stateful=False)
+            path = tf.gather(paths, index)
+            image = tf.cond(
+                tf.gather(native, index),
+                lambda: tf.io.decode_image(tf.io.read_file(path), channels=3,
+                                           expand_animations=False),
+                # Stateless: the same file gives the same pixels. A stateful op would make
+                # tf.data run this map serially, and drop prefetching, under op determinism.
+                lambda: tf.numpy_function(decode, [path], tf.uint8, stateful=False))
             image = convert_channels(tf.cast(tf.ensure_shape(image, [None, None, 3]),
                                              tf.float32), channels)
             image = resize(_fitted(image, fit, fill), image_size)
@@ -244,21 +255,25 @@ def _is_image(name: str) -> bool:
     return not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS)
 
 
+class _Kind(NamedTuple):
+    gray: bool  # one channel as training reads it
+    native: bool  # tf.io.decode_image gives the same pixels as `_pixels`
+
+
 def _readable(paths: list[str], labels: list[int], strict: bool, folder: str,
-              colour: tuple[int, int, int] | None) -> tuple[list[str], list[int], list[bool]]:
-    """Keep the files that decode, with their labels and whether each is gray; warn about the
-    rest."""
-    good_paths, good_labels, grays, bad = [], [], [], []
+              colour: tuple[int, int, int] | None) -> tuple[list[str], list[int], list[_Kind]]:
+    """Keep the files that decode, with their labels and kinds; warn about the rest."""
+    good_paths, good_labels, kinds, bad = [], [], [], []
     pool = ThreadPoolExecutor()
     try:
         results = tqdm(pool.map(_inspect, paths, [colour] * len(paths)), total=len(paths),
                        unit="file", desc=f"Checking images in {folder}",
                        disable=len(paths) <= _PROGRESS_BAR_FROM)
-        for path, label, (gray, problem) in zip(paths, labels, results):
+        for path, label, (kind, problem) in zip(paths, labels, results):
             if problem is None:
                 good_paths.append(path)
                 good_labels.append(label)
-                grays.append(gray)
+                kinds.append(kind)
             elif strict:
                 raise DataError(f"Cannot read the image {path}: {problem}. Remove or replace "
                                 f"it (outside strict mode, unreadable files are skipped).")
@@ -274,18 +289,21 @@ def _readable(paths: list[str], labels: list[int], strict: bool, folder: str,
         more = f"; and {len(bad) - _NAMED_BAD_FILES} more" if len(bad) > _NAMED_BAD_FILES else ""
         warnings.warn(f"Skipped {len(bad)} of {len(paths)} image files in {folder} that cannot "
                       f"be read: {named}{more}.", DataWarning, stacklevel=4)
-    return good_paths, good_labels, grays
+    return good_paths, good_labels, kinds
 
 
-def _inspect(path: str, colour: tuple[int, int, int] | None) -> tuple[bool, str | None]:
-    """Return ``(whether it is gray, None)`` for a file the training stream can decode, else
-    ``(False, why not)``. The file is decoded in full, as the stream will decode it."""
+def _inspect(path: str, colour: tuple[int, int, int] | None) -> tuple[_Kind | None, str | None]:
+    """Return ``(its kind, None)`` for a file the training stream can decode, else
+    ``(None, why not)``. The file is decoded in full, as the stream will decode it."""
     try:
         with Image.open(path) as image:
+            transparent = _has_transparency(image)
             # Gray stays gray on a gray background; on a coloured one, transparency adds colour.
             gray = image.mode in _GRAYSCALE_MODES and (
-                colour is None or len(set(colour)) == 1 or not _has_transparency(image))
+                colour is None or len(set(colour)) == 1 or not transparent)
+            native = (image.format in ("PNG", "JPEG") and image.mode in ("L", "RGB")
+                      and not transparent and image.getexif().get(_ORIENTATION, 1) == 1)
             _pixels(image, colour)  # open() reads only the header; a truncated body fails here
     except Exception as error:  # Pillow signals a bad file with many exception types
-        return False, f"{type(error).__name__}: {error}"
-    return gray, None
+        return None, f"{type(error).__name__}: {error}"
+    return _Kind(gray, native), None
