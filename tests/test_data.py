@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import pickle
 import struct
@@ -762,3 +763,53 @@ def test_npz_images_in_an_unknown_layout_or_range_are_errors(tmp_path, x, messag
 def test_a_path_that_is_neither_name_nor_data_is_an_unknown_name(builtin_registry, tmp_path):
     with pytest.raises(UnknownNameError, match="Unknown dataset .*Available: cifar10, digits"):
         load_data(str(tmp_path / "missing-folder"), 8, registry=builtin_registry)
+
+
+# The folder options as settings of a run --------------------------------------------------------
+
+def test_a_run_records_how_it_read_its_folder_and_a_resume_may_not_change_it(tmp_path):
+    import ganzoo
+    from ganzoo.errors import RunError
+
+    for index in range(4):
+        save(tmp_path / "data" / f"{index}.png", Image.fromarray(two_to_one()))
+    run = ganzoo.train("mlp-gan", str(tmp_path / "data"), steps=1, batch_size=4, image_size=28,
+                       out=tmp_path / "runs", progress=False, background="#FFFFFF", fit="pad").run
+
+    assert (run.config.background, run.config.fit) == ("white", "pad")
+    with pytest.raises(RunError, match="--fit cannot change when resuming.*fit='pad'"):
+        ganzoo.train(resume=run.path, steps=2, fit="crop", progress=False)
+
+
+def test_a_run_made_before_the_folder_options_resumes_reading_as_it_was_trained(tmp_path):
+    from ganzoo.runs import Run, RunConfig
+
+    written = RunConfig(arch="mlp-gan", data="folder", image_size=28, channels=3, num_classes=0,
+                        latent_dim=8, batch_size=4, loss="nonsaturating", generator_lr=1e-4,
+                        discriminator_lr=1e-4, beta_1=0.5, beta_2=0.999,
+                        discriminator_steps=1, steps=1, seed=0, sample_every=1,
+                        checkpoint_every=1, log_every=1)
+    values = json.loads(written.to_json())
+    del values["background"], values["fit"]
+    (tmp_path / "config.json").write_text(json.dumps(values))
+
+    config = Run.open(tmp_path).config
+
+    # Alpha dropped and images stretched, as folders were read before.
+    assert (config.background, config.fit) == ("none", "stretch")
+
+
+@pytest.mark.parametrize("flag, value, message", [
+    ("--background", "pink", "background must be white, black, none"),
+    ("--fit", "zoom", "fit must be one of crop, pad, stretch"),
+])
+def test_a_bad_background_or_fit_on_the_command_line_is_one_line_with_status_2(
+        capsys, tmp_path, flag, value, message):
+    from ganzoo.cli import main
+
+    code = main(["train", "--arch", "mlp-gan", "--out", str(tmp_path), flag, value])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and f"Received: {flag[2:]}='{value}'" in err
+    assert len(err.strip().splitlines()) == 1 and not any(tmp_path.iterdir())
