@@ -545,6 +545,19 @@ def test_a_palette_colour_marked_transparent_takes_the_background(tmp_path, suff
     np.testing.assert_array_equal(image[:, 4:], np.broadcast_to((0, 0, 255), (8, 4, 3)))
 
 
+@pytest.mark.parametrize("background", ["#336699", "none"])
+def test_a_png_and_a_webp_of_one_transparent_image_read_the_same(tmp_path, background):
+    # TensorFlow decodes the PNG, Pillow the WebP: both paths must composite alike.
+    rgba = np.random.default_rng(2).integers(0, 256, (8, 8, 4), dtype=np.uint8)
+    save(tmp_path / "png" / "a.png", Image.fromarray(rgba, "RGBA"))
+    save(tmp_path / "webp" / "a.webp", Image.fromarray(rgba, "RGBA"), lossless=True, exact=True)
+
+    png, webp = (pixels(load_data(str(tmp_path / kind), 8, background=background))
+                 for kind in ("png", "webp"))
+
+    np.testing.assert_array_equal(png, webp)
+
+
 def test_background_none_keeps_the_colour_under_transparent_pixels(tmp_path):
     save(tmp_path / "a.png", transparent_left_half())
 

@@ -10,11 +10,11 @@ training stream reads, decodes and resizes each image when its batch is built.
 
 The check decodes with Pillow as the stream will (`_pixels`): WebP and TIFF, which
 ``tf.io.decode_image`` cannot read, EXIF orientation, transparency composited onto a
-background, 16-bit gray scaled by its value range. In the stream, the files that need none of
-that (8-bit RGB or gray PNG and JPEG, upright: most folders) are decoded by TensorFlow, which
-gives the same pixels without a Python call per image; the rest go through Pillow in a
-`tf.numpy_function`. Fitting a non-square image to the square (`FITS`) and resizing are
-TensorFlow ops for both.
+background, 16-bit gray scaled by its value range. In the stream, upright 8-bit PNGs (with
+or without transparency) and upright RGB or gray JPEGs, most folders, are decoded by
+TensorFlow, which gives the same pixels without a Python call per image; the rest go through
+Pillow in a `tf.numpy_function`. Compositing, fitting a non-square image to the square
+(`FITS`) and resizing are the same arithmetic on both paths.
 """
 
 from __future__ import annotations
@@ -78,12 +78,12 @@ class FolderDataset(ImageDataset):
                          len(class_names), class_names)
         self._paths = tf.constant(paths)
         self._labels = tf.constant(labels, tf.int32)
-        self._native = tf.constant([kind.native for kind in kinds])
+        self._decoders = tf.constant([kind.decoder for kind in kinds])
         self._colour = colour
         self.fingerprint = _files_fingerprint(folder, paths, labels, class_names)
 
     def _batches_from_indices(self, indices: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:
-        paths, labels, native = self._paths, self._labels, self._native
+        paths, labels, decoders = self._paths, self._labels, self._decoders
         colour, fit = self._colour, self.fit
         image_size, channels = self.image_shape[0], self.image_shape[2]
         # Padding fills with the background as the images' channels show it (gray for 1).
@@ -94,13 +94,16 @@ class FolderDataset(ImageDataset):
 
         def load(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
             path = tf.gather(paths, index)
-            image = tf.cond(
-                tf.gather(native, index),
-                lambda: tf.io.decode_image(tf.io.read_file(path), channels=3,
-                                           expand_animations=False),
+            image = tf.switch_case(tf.gather(decoders, index), [
                 # Stateless: the same file gives the same pixels. A stateful op would make
                 # tf.data run this map serially, and drop prefetching, under op determinism.
-                lambda: tf.numpy_function(decode, [path], tf.uint8, stateful=False))
+                lambda: tf.numpy_function(decode, [path], tf.uint8, stateful=False),
+                lambda: tf.io.decode_jpeg(tf.io.read_file(path), channels=3),
+                # libpng applies a transparent palette entry or colour (tRNS) as alpha, as
+                # Pillow's convert("RGBA") does.
+                lambda: _composite(tf.io.decode_png(tf.io.read_file(path), channels=4),
+                                   colour),
+            ])
             image = convert_channels(tf.cast(tf.ensure_shape(image, [None, None, 3]),
                                              tf.float32), channels)
             image = resize(_fitted(image, fit, fill), image_size)
@@ -160,6 +163,16 @@ def _fitted(image: tf.Tensor, fit: str, fill: tf.Tensor) -> tf.Tensor:
     # Pads with zeros around (image - fill), so the border becomes exactly `fill`.
     padding = [[top, side - height - top], [left, side - width - left], [0, 0]]
     return tf.pad(image - fill, padding) + fill
+
+
+def _composite(rgba: tf.Tensor, colour: tuple[int, int, int] | None) -> tf.Tensor:
+    """`_pixels`' compositing in TensorFlow, with the same float32 arithmetic and rounding."""
+    if colour is None:
+        return rgba[..., :3]
+    alpha = tf.cast(rgba[..., 3:], tf.float32) / 255
+    blended = (tf.cast(rgba[..., :3], tf.float32) * alpha
+               + tf.constant(colour, tf.float32) * (1 - alpha))
+    return tf.cast(tf.round(blended), tf.uint8)  # half to even, as np.rint
 
 
 def _decode(path: str, colour: tuple[int, int, int] | None,
@@ -255,9 +268,12 @@ def _is_image(name: str) -> bool:
     return not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS)
 
 
+_PILLOW, _TF_JPEG, _TF_PNG = range(3)
+
+
 class _Kind(NamedTuple):
     gray: bool  # one channel as training reads it
-    native: bool  # tf.io.decode_image gives the same pixels as `_pixels`
+    decoder: int  # _PILLOW, or a TensorFlow decoder that gives the same pixels as `_pixels`
 
 
 def _readable(paths: list[str], labels: list[int], strict: bool, folder: str,
@@ -301,9 +317,13 @@ def _inspect(path: str, colour: tuple[int, int, int] | None) -> tuple[_Kind | No
             # Gray stays gray on a gray background; on a coloured one, transparency adds colour.
             gray = image.mode in _GRAYSCALE_MODES and (
                 colour is None or len(set(colour)) == 1 or not transparent)
-            native = (image.format in ("PNG", "JPEG") and image.mode in ("L", "RGB")
-                      and not transparent and image.getexif().get(_ORIENTATION, 1) == 1)
+            decoder = _PILLOW
+            if image.getexif().get(_ORIENTATION, 1) == 1:
+                if image.format == "JPEG" and image.mode in ("L", "RGB"):
+                    decoder = _TF_JPEG
+                elif image.format == "PNG" and image.mode not in _SIXTEEN_BIT_MODES:
+                    decoder = _TF_PNG
             _pixels(image, colour)  # open() reads only the header; a truncated body fails here
     except Exception as error:  # Pillow signals a bad file with many exception types
         return None, f"{type(error).__name__}: {error}"
-    return _Kind(gray, native), None
+    return _Kind(gray, decoder), None
