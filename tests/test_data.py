@@ -826,3 +826,15 @@ def test_a_bad_background_or_fit_on_the_command_line_is_one_line_with_status_2(
     assert code == 2
     assert message in err and f"Received: {flag[2:]}='{value}'" in err
     assert len(err.strip().splitlines()) == 1 and not any(tmp_path.iterdir())
+
+
+def test_evaluation_reads_the_real_images_as_the_run_did(tmp_path):
+    from ganzoo.metrics._reference import real_sample
+
+    save(tmp_path / "wide.png", Image.fromarray(two_to_one()))
+
+    sample = real_sample(str(tmp_path), 16, fit="pad", background="#808080")
+
+    expected = pixels(load_data(str(tmp_path), 16, fit="pad", background="#808080"))
+    np.testing.assert_array_equal(sample.images, expected)
+    assert not np.array_equal(sample.images, real_sample(str(tmp_path), 16).images)
