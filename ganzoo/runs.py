@@ -109,6 +109,11 @@ class RunConfig:
     log_every: int = _setting(MAY_CHANGE)
     class_names: list[str] = _setting(RECORDED, factory=list)
     strict: bool = _setting(FIXED, False)
+    # How a folder's images are read (ganzoo.data.folder). New runs record "white" and "crop";
+    # these defaults are how runs made before the options existed read their folders (alpha
+    # dropped, stretched), so that such a run resumes on the data it was trained on.
+    background: str = _setting(FIXED, "none")
+    fit: str = _setting(FIXED, "stretch")
     deterministic: bool = _setting(FIXED, True)
     # How the run computes (ganzoo.training.runtime) and how often it is measured.
     precision: str = _setting(MAY_CHANGE, "float32")

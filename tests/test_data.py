@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import pickle
 import struct
@@ -447,16 +448,257 @@ def test_a_folder_without_images_names_the_accepted_extensions(tmp_path, content
     for name in contents:
         (tmp_path / name).write_text("x")
 
-    with pytest.raises(DataError, match=f"{tmp_path}.*\\.png, \\.jpg, \\.jpeg, \\.bmp, \\.gif"):
+    with pytest.raises(DataError, match=f"{tmp_path}.*\\.png, \\.jpg, \\.jpeg, \\.bmp, \\.gif, "
+                                        f"\\.webp, \\.tif, \\.tiff"):
         load_data(str(tmp_path), 8)
 
 
-def test_a_paletted_bmp_is_rejected_because_tensorflow_ignores_its_palette(tmp_path):
-    write_image(tmp_path / "good.png")
-    write_image(tmp_path / "palette.bmp", (200, 30, 30), mode="P")
+def test_a_paletted_bmp_is_read_in_its_palette_colours(tmp_path):
+    image = Image.new("P", (4, 4), 1)
+    image.putpalette([0, 0, 0, 200, 30, 30] + [0] * 762)
+    save(tmp_path / "palette.bmp", image)
 
-    with pytest.raises(DataError, match="palette.bmp.*P-mode BMP"):
-        load_data(str(tmp_path), 8, strict=True)
+    np.testing.assert_array_equal(pixels(load_data(str(tmp_path), 4, strict=True))[0, 0, 0],
+                                  [200, 30, 30])
+
+
+# Folders as users have them: transparency, formats, orientation, bit depth, aspect ratio ----
+
+def pixels(data: ImageDataset) -> np.ndarray:
+    """The first batch of one image per file, as uint8 (the stream's [-1, 1] mapped back)."""
+    [(images, _)] = take(data, 1, batch_size=data.num_examples)
+    return np.rint((images + 1.0) * 127.5).astype(np.uint8)
+
+
+def save(path: Path, image: Image.Image, **options) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, **options)
+    return path
+
+
+def transparent_left_half(mode: str = "RGBA") -> Image.Image:
+    """8x8: the left half fully transparent red, the right half opaque blue."""
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[:, :4] = (255, 0, 0, 0)
+    rgba[:, 4:] = (0, 0, 255, 255)
+    return Image.fromarray(rgba, "RGBA")
+
+
+@pytest.mark.parametrize("background, rgb", [
+    ("white", (255, 255, 255)), ("black", (0, 0, 0)), ("#336699", (0x33, 0x66, 0x99)),
+])
+def test_transparent_pixels_take_the_background_colour(tmp_path, background, rgb):
+    save(tmp_path / "a.png", transparent_left_half())
+
+    image = pixels(load_data(str(tmp_path), 8, background=background))[0]
+
+    np.testing.assert_array_equal(image[:, :4], np.broadcast_to(rgb, (8, 4, 3)))
+    np.testing.assert_array_equal(image[:, 4:], np.broadcast_to((0, 0, 255), (8, 4, 3)))
+
+
+def test_transparency_is_white_by_default_and_half_transparency_blends(tmp_path):
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[...] = (255, 0, 0, 128)
+    save(tmp_path / "a.png", Image.fromarray(rgba, "RGBA"))
+
+    image = pixels(load_data(str(tmp_path), 8))[0]
+
+    alpha = 128 / 255
+    expected = np.rint(np.array([255, 0, 0]) * alpha + 255 * (1 - alpha))
+    np.testing.assert_array_equal(image, np.broadcast_to(expected, (8, 8, 3)))
+
+
+def test_gray_with_alpha_is_composited_and_stays_gray(tmp_path):
+    la = np.zeros((8, 8, 2), np.uint8)
+    la[:, :4] = (40, 0)
+    la[:, 4:] = (40, 255)
+    save(tmp_path / "a.png", Image.fromarray(la, "LA"))
+
+    data = load_data(str(tmp_path), 8, background="black")
+
+    assert data.image_shape == (8, 8, 1)
+    image = pixels(data)[0, :, :, 0]
+    np.testing.assert_array_equal(image[:, :4], 0)
+    np.testing.assert_array_equal(image[:, 4:], 40)
+
+
+def test_gray_with_alpha_on_a_coloured_background_is_read_as_colour(tmp_path):
+    save(tmp_path / "a.png", transparent_left_half().convert("LA"))
+
+    data = load_data(str(tmp_path), 8, background="#ff0000")
+
+    assert data.image_shape == (8, 8, 3)
+    np.testing.assert_array_equal(pixels(data)[0, 0, 0], [255, 0, 0])
+
+
+@pytest.mark.parametrize("suffix", [".png", ".gif"])
+def test_a_palette_colour_marked_transparent_takes_the_background(tmp_path, suffix):
+    indices = np.zeros((8, 8), np.uint8)
+    indices[:, 4:] = 1
+    image = Image.fromarray(indices, "P")
+    image.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)  # 0: red, 1: blue
+    save(tmp_path / f"a{suffix}", image, transparency=0)
+
+    image = pixels(load_data(str(tmp_path), 8, background="white"))[0]
+
+    np.testing.assert_array_equal(image[:, :4], np.full((8, 4, 3), 255))
+    np.testing.assert_array_equal(image[:, 4:], np.broadcast_to((0, 0, 255), (8, 4, 3)))
+
+
+@pytest.mark.parametrize("background", ["#336699", "none"])
+def test_a_png_and_a_webp_of_one_transparent_image_read_the_same(tmp_path, background):
+    # TensorFlow decodes the PNG, Pillow the WebP: both paths must composite alike.
+    rgba = np.random.default_rng(2).integers(0, 256, (8, 8, 4), dtype=np.uint8)
+    save(tmp_path / "png" / "a.png", Image.fromarray(rgba, "RGBA"))
+    save(tmp_path / "webp" / "a.webp", Image.fromarray(rgba, "RGBA"), lossless=True, exact=True)
+
+    png, webp = (pixels(load_data(str(tmp_path / kind), 8, background=background))
+                 for kind in ("png", "webp"))
+
+    np.testing.assert_array_equal(png, webp)
+
+
+def test_background_none_keeps_the_colour_under_transparent_pixels(tmp_path):
+    save(tmp_path / "a.png", transparent_left_half())
+
+    image = pixels(load_data(str(tmp_path), 8, background="none"))[0]
+
+    np.testing.assert_array_equal(image[:, :4], np.broadcast_to((255, 0, 0), (8, 4, 3)))
+
+
+def noise_rgb(size: tuple[int, int] = (8, 8)) -> np.ndarray:
+    return np.random.default_rng(1).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("name, options", [
+    ("a.webp", {"lossless": True}), ("a.tif", {}), ("a.TIFF", {"compression": "tiff_lzw"}),
+], ids=["webp", "tiff", "lzw-tiff"])
+def test_webp_and_tiff_files_are_read_exactly(tmp_path, name, options):
+    rgb = noise_rgb()
+    save(tmp_path / name, Image.fromarray(rgb), **options)
+
+    np.testing.assert_array_equal(pixels(load_data(str(tmp_path), 8, strict=True))[0], rgb)
+
+
+def sixteen_bit_gray() -> np.ndarray:
+    return np.array([[0, 257 * 100, 65535, 65535 // 2]] * 4, np.uint16)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_sixteen_bit_gray_is_scaled_by_its_value_range_not_clipped(tmp_path, suffix):
+    values = sixteen_bit_gray()
+    save(tmp_path / f"a{suffix}", Image.fromarray(values))
+
+    data = load_data(str(tmp_path), 4)
+
+    assert data.image_shape == (4, 4, 1)
+    image = pixels(data)[0, :, :, 0]
+    np.testing.assert_array_equal(image[:, [0, 1, 2]], np.broadcast_to([0, 100, 255], (4, 3)))
+    np.testing.assert_array_equal(image[:, 3], np.rint(float(values[0, 3]) * 255 / 65535))
+
+
+def test_sixteen_bit_rgb_keeps_its_high_bytes(tmp_path):
+    import tensorflow as tf
+
+    rgb = np.zeros((8, 8, 3), np.uint16)
+    rgb[...] = (65535, 32768, 256 * 7 + 200)
+    (tmp_path / "a.png").write_bytes(tf.io.encode_png(rgb).numpy())
+
+    np.testing.assert_array_equal(pixels(load_data(str(tmp_path), 8))[0, 0, 0], [255, 128, 7])
+
+
+def test_the_exif_orientation_is_applied(tmp_path):
+    # Stored with its top half black; orientation 6 means "rotate 90 degrees clockwise to
+    # display", which moves the top half to the right.
+    stored = np.full((16, 16, 3), 255, np.uint8)
+    stored[:8] = 0
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    save(tmp_path / "a.jpg", Image.fromarray(stored), exif=exif, quality=95)
+
+    image = pixels(load_data(str(tmp_path), 16))[0].astype(float)
+
+    assert image[:, :8].mean() > 245 and image[:, 8:].mean() < 10
+
+
+def two_to_one() -> np.ndarray:
+    """16 wide, 8 tall: columns 0-3 red, 4-11 green, 12-15 blue."""
+    rgb = np.zeros((8, 16, 3), np.uint8)
+    rgb[:, :4], rgb[:, 4:12], rgb[:, 12:] = (255, 0, 0), (0, 255, 0), (0, 0, 255)
+    return rgb
+
+
+def test_crop_keeps_the_centre_square_and_is_the_default(tmp_path):
+    save(tmp_path / "wide.png", Image.fromarray(two_to_one()))
+    save(tmp_path / "tall.png", Image.fromarray(two_to_one().transpose(1, 0, 2).copy()))
+
+    for data in (load_data(str(tmp_path), 8), load_data(str(tmp_path), 8, fit="crop")):
+        np.testing.assert_array_equal(pixels(data), np.broadcast_to((0, 255, 0), (2, 8, 8, 3)))
+
+
+def test_pad_centres_the_image_on_the_background(tmp_path):
+    save(tmp_path / "wide.png", Image.fromarray(two_to_one()))
+
+    image = pixels(load_data(str(tmp_path), 16, fit="pad", background="#808080"))[0]
+
+    np.testing.assert_array_equal(image[:4], np.full((4, 16, 3), 128))
+    np.testing.assert_array_equal(image[4:12], two_to_one())
+    np.testing.assert_array_equal(image[12:], np.full((4, 16, 3), 128))
+
+
+def test_pad_on_one_channel_uses_the_background_gray(tmp_path):
+    save(tmp_path / "wide.png", Image.fromarray(np.full((8, 16), 200, np.uint8)))
+
+    image = pixels(load_data(str(tmp_path), 16, fit="pad", background="black"))[0, :, :, 0]
+
+    np.testing.assert_array_equal(image[:4], 0)
+    np.testing.assert_array_equal(image[4:12], 200)
+
+
+def test_stretch_keeps_every_column(tmp_path):
+    save(tmp_path / "wide.png", Image.fromarray(two_to_one()))
+
+    image = pixels(load_data(str(tmp_path), 8, fit="stretch"))[0].astype(int)
+
+    assert np.argmax(image[:, 0].mean(0)) == 0 and np.argmax(image[:, -1].mean(0)) == 2
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"background": "pink"}, "background must be white, black, none .* or a colour as #rrggbb. "
+                             "Received: background='pink'"),
+    ({"background": "#12345"}, "Received: background='#12345'"),
+    ({"fit": "zoom"}, "fit must be one of crop, pad, stretch. Received: fit='zoom'"),
+])
+def test_an_unknown_background_or_fit_is_a_data_error_for_any_source(builtin_registry, options,
+                                                                     message):
+    with pytest.raises(DataError, match=message):
+        load_data("digits", 8, registry=builtin_registry, **options)
+
+
+def test_a_colour_has_one_spelling():
+    from ganzoo.data.folder import check_background
+
+    assert [check_background(c) for c in ("#FFFFFF", " White", "#000000", "#AbCdEf")] == [
+        "white", "white", "black", "#abcdef"]
+
+
+def test_files_decoded_by_pillow_give_the_same_batches_in_a_fresh_process_under_op_determinism(
+        tmp_path):
+    # The trainer enables op determinism; a stateful decode would also run serially under it.
+    for index in range(6):
+        save(tmp_path / f"{index}.webp", Image.fromarray(noise_rgb((9, 7))), lossless=True)
+        write_image(tmp_path / f"{index}.png", index * 40, size=(7, 9))
+    script = (
+        "import sys, tensorflow as tf, tests.test_data as t\n"
+        "tf.config.experimental.enable_op_determinism()\n"
+        "print(t.digest(t.take(t.load_data(sys.argv[1], 8), 4, 5, seed=3)))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=REPO, env=env,
+                            capture_output=True, text=True, check=True, timeout=120)
+
+    here = take(load_data(str(tmp_path), 8), 4, 5, seed=3)
+    assert result.stdout.strip().splitlines()[-1] == digest(here)
 
 
 # .npz files ------------------------------------------------------------------------------------
@@ -534,3 +776,65 @@ def test_npz_images_in_an_unknown_layout_or_range_are_errors(tmp_path, x, messag
 def test_a_path_that_is_neither_name_nor_data_is_an_unknown_name(builtin_registry, tmp_path):
     with pytest.raises(UnknownNameError, match="Unknown dataset .*Available: cifar10, digits"):
         load_data(str(tmp_path / "missing-folder"), 8, registry=builtin_registry)
+
+
+# The folder options as settings of a run --------------------------------------------------------
+
+def test_a_run_records_how_it_read_its_folder_and_a_resume_may_not_change_it(tmp_path):
+    import ganzoo
+    from ganzoo.errors import RunError
+
+    for index in range(4):
+        save(tmp_path / "data" / f"{index}.png", Image.fromarray(two_to_one()))
+    run = ganzoo.train("mlp-gan", str(tmp_path / "data"), steps=1, batch_size=4, image_size=28,
+                       out=tmp_path / "runs", progress=False, background="#FFFFFF", fit="pad").run
+
+    assert (run.config.background, run.config.fit) == ("white", "pad")
+    with pytest.raises(RunError, match="--fit cannot change when resuming.*fit='pad'"):
+        ganzoo.train(resume=run.path, steps=2, fit="crop", progress=False)
+
+
+def test_a_run_made_before_the_folder_options_resumes_reading_as_it_was_trained(tmp_path):
+    from ganzoo.runs import Run, RunConfig
+
+    written = RunConfig(arch="mlp-gan", data="folder", image_size=28, channels=3, num_classes=0,
+                        latent_dim=8, batch_size=4, loss="nonsaturating", generator_lr=1e-4,
+                        discriminator_lr=1e-4, beta_1=0.5, beta_2=0.999,
+                        discriminator_steps=1, steps=1, seed=0, sample_every=1,
+                        checkpoint_every=1, log_every=1)
+    values = json.loads(written.to_json())
+    del values["background"], values["fit"]
+    (tmp_path / "config.json").write_text(json.dumps(values))
+
+    config = Run.open(tmp_path).config
+
+    # Alpha dropped and images stretched, as folders were read before.
+    assert (config.background, config.fit) == ("none", "stretch")
+
+
+@pytest.mark.parametrize("flag, value, message", [
+    ("--background", "pink", "background must be white, black, none"),
+    ("--fit", "zoom", "fit must be one of crop, pad, stretch"),
+])
+def test_a_bad_background_or_fit_on_the_command_line_is_one_line_with_status_2(
+        capsys, tmp_path, flag, value, message):
+    from ganzoo.cli import main
+
+    code = main(["train", "--arch", "mlp-gan", "--out", str(tmp_path), flag, value])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and f"Received: {flag[2:]}='{value}'" in err
+    assert len(err.strip().splitlines()) == 1 and not any(tmp_path.iterdir())
+
+
+def test_evaluation_reads_the_real_images_as_the_run_did(tmp_path):
+    from ganzoo.metrics._reference import real_sample
+
+    save(tmp_path / "wide.png", Image.fromarray(two_to_one()))
+
+    sample = real_sample(str(tmp_path), 16, fit="pad", background="#808080")
+
+    expected = pixels(load_data(str(tmp_path), 16, fit="pad", background="#808080"))
+    np.testing.assert_array_equal(sample.images, expected)
+    assert not np.array_equal(sample.images, real_sample(str(tmp_path), 16).images)

@@ -40,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "none (default none; see docs/training.md)")
     parser.add_argument("--strict", action="store_true", default=None,
                         help="fail on the first unreadable image instead of skipping it")
+    # Checked by ganzoo.train (ganzoo.data.folder), which knows the valid values.
+    parser.add_argument("--background", metavar="COLOUR",
+                        help="colour that transparent pixels of a folder's images are composited "
+                             "onto: white (default), black or #rrggbb")
+    parser.add_argument("--fit", help="how a folder's non-square images become square: crop "
+                                      "(default: the centre square), pad or stretch")
     parser.add_argument("--precision", choices=PRECISIONS,
                         help="numeric precision of the networks' computation (default "
                              "float32; auto: bfloat16 where the hardware has it)")
@@ -61,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         log_every=args.log_every,
         strict=args.strict, progress=not args.quiet, eval_every=args.eval_every,
         precision=args.precision, xla=args.xla, strategy=args.strategy,
-        ema_decay=args.ema_decay, augment=args.augment)
+        ema_decay=args.ema_decay, augment=args.augment, background=args.background,
+        fit=args.fit)
     if not result.chief:
         print(f"Worker finished at step {result.step}; the chief worker wrote the run directory.")
         return 0

@@ -141,7 +141,9 @@ def convert_channels(images: tf.Tensor, channels: int) -> tf.Tensor:
 
 
 def resize(images: tf.Tensor, image_size: int) -> tf.Tensor:
-    """Resize float images to ``image_size`` squared, ignoring aspect ratio, kept in [0, 255]."""
+    """Resize float images to ``image_size`` squared, ignoring aspect ratio, kept in [0, 255].
+
+    A folder's images are made square first (`ganzoo.data.folder.FITS`)."""
     if tuple(images.shape[-3:-1]) != (image_size, image_size):
         # Antialiasing averages the pixels a downscale would otherwise skip (aliasing).
         images = tf.image.resize(images, [image_size, image_size], antialias=True)

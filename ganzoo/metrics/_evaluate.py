@@ -228,8 +228,8 @@ class Evaluator:
                  inception_weights: str | os.PathLike | None = None,
                  classifier_epochs: int | None = None,
                  cache: str | os.PathLike | None = None, strict: bool = False, registry=None,
-                 progress: bool = False, dataset=None,
-                 **options: Any) -> Evaluator:
+                 progress: bool = False, dataset=None, background: str | None = None,
+                 fit: str | None = None, **options: Any) -> Evaluator:
         """An evaluator for images of `data` at `image_size` (and `channels`).
 
         Args:
@@ -244,10 +244,11 @@ class Evaluator:
             cache: cache folder (default ``$GANZOO_CACHE`` or ``~/.cache/ganzoo``).
             dataset: `data` already open as an `ImageDataset` at this size (the trainer's), so
                 it is not read again.
+            background, fit: how a folder is read, as the run read it (`load_data`).
             options: `n`, `k`, `kid_subset_size`, `kid_subsets`, `seed` (see `evaluate`).
         """
         sample = real_sample(data, image_size, channels, strict=strict, registry=registry,
-                             dataset=dataset)
+                             dataset=dataset, background=background, fit=fit)
         domain = None
 
         def domain_net() -> FeatureNetwork:
@@ -455,6 +456,7 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
         config.data, config.image_size, config.channels, features=features,
         conditional=bool(config.num_classes), inception_weights=inception_weights,
         classifier_epochs=classifier_epochs, cache=cache, strict=config.strict,
+        background=config.background, fit=config.fit,
         registry=registry, progress=progress, n=n, k=k, kid_subset_size=kid_subset_size,
         kid_subsets=kid_subsets, seed=seed)
     labels = grid_labels(evaluator.n, config.num_classes) if config.num_classes else None

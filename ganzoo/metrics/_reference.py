@@ -53,11 +53,13 @@ class RealSample:
 
 def real_sample(source: str, image_size: int, channels: int | None = None, *,
                 strict: bool = False, registry=None, limit: int = MAX_REAL,
-                dataset=None) -> RealSample:
+                dataset=None, background: str | None = None,
+                fit: str | None = None) -> RealSample:
     """Read up to `limit` real images of `source` through ganzoo's data pipeline.
 
     `dataset`, an `ImageDataset` of `source` already open at this size (the trainer's), is
-    read instead of opening the source again.
+    read instead of opening the source again. `background` and `fit` read a folder as a run
+    did (see `ganzoo.data.load_data`; None: its defaults).
 
     Raises:
         DataError: the data is missing or unreadable (as for training).
@@ -65,7 +67,10 @@ def real_sample(source: str, image_size: int, channels: int | None = None, *,
     from ganzoo.data import load_data
     from ganzoo.images import to_uint8
 
-    data = dataset or load_data(source, image_size, channels, strict=strict, registry=registry)
+    reading = {name: value for name, value in (("background", background), ("fit", fit))
+               if value is not None}
+    data = dataset or load_data(source, image_size, channels, strict=strict, registry=registry,
+                                **reading)
     count = min(data.num_examples, limit)
     batch = min(_READ_BATCH, data.num_examples)
     images, labels = [], []

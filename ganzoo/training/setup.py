@@ -47,6 +47,7 @@ def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
     architecture's defaults, checked, with the data opened and its shape settled."""
     import ganzoo
     from ganzoo.data import load_data
+    from ganzoo.data.folder import DEFAULT_BACKGROUND, DEFAULT_FIT
     from ganzoo.training.average import check_decay
 
     defaults = spec.defaults
@@ -59,11 +60,13 @@ def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
     if channels is not None and channels not in spec.channels:
         spec.check_image_shape((image_size, image_size, channels))
     data, strict = requested["data"] or "digits", bool(requested["strict"])
-    dataset = load_data(data, image_size, channels, strict=strict, registry=registry)
+    reading = dict(background=requested.get("background") or DEFAULT_BACKGROUND,
+                   fit=requested.get("fit") or DEFAULT_FIT)
+    dataset = load_data(data, image_size, channels, strict=strict, registry=registry, **reading)
     if dataset.image_shape[2] not in spec.channels:
         # The data's own channels do not suit the architecture: convert to the one it takes.
         dataset = load_data(data, image_size, spec.channels[-1], strict=strict,
-                            registry=registry)
+                            registry=registry, **reading)
     spec.check_image_shape(dataset.image_shape)
     num_classes = dataset.num_classes if spec.is_conditional else 0
     if spec.is_conditional and num_classes < 2:
@@ -87,7 +90,7 @@ def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
         ema_decay=check_decay(defaults.ema_decay if ema_decay is None else ema_decay),
         plugin={"name": provider.name, "distribution": provider.distribution,
                 "version": provider.version},
-        ganzoo_version=ganzoo.__version__, data_fingerprint=dataset.fingerprint,
+        ganzoo_version=ganzoo.__version__, data_fingerprint=dataset.fingerprint, **reading,
     )
     augment = requested.get("augment") or "none"
     if augment != "none":
@@ -123,7 +126,7 @@ def resumed_run(path: str | os.PathLike, requested: dict[str, Any], registry) ->
             changes[name] = value
     run.require_plugins(registry=registry)
     dataset = load_data(config.data, config.image_size, config.channels, strict=config.strict,
-                        registry=registry)
+                        background=config.background, fit=config.fit, registry=registry)
     if config.num_classes and dataset.num_classes != config.num_classes:
         raise GanzooError(
             f"The conditional architecture {config.arch!r} was set up for {config.num_classes} "

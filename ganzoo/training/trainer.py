@@ -55,7 +55,8 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
           progress: bool = True, registry=None, strategy=None, eval_every: int | None = None,
           eval_features="domain", precision: str | None = None,
           xla: bool | None = None, ema_decay: float | None = None,
-          augment: str | None = None, callbacks: Sequence[Callback] = ()) -> TrainResult:
+          augment: str | None = None, callbacks: Sequence[Callback] = (),
+          background: str | None = None, fit: str | None = None) -> TrainResult:
     """Train a registered architecture, or continue a run, and return where it was written.
 
     Args:
@@ -74,6 +75,10 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         callbacks: `ganzoo.plugin.Callback` objects to run beside the installed plugins'
             (``ganzoo_callbacks``) for this call only.
         strict: fail on the first unreadable image instead of skipping it.
+        background, fit: how a folder's images are read (`ganzoo.data.load_data`): transparent
+            pixels composited onto ``"white"`` (default), ``"black"`` or ``"#rrggbb"``;
+            non-square images made square by ``"crop"`` (default), ``"pad"`` or
+            ``"stretch"``. Fixed for a run.
         progress: show a progress bar and print the run directory.
         registry: plugins to use (default: the installed ones).
         strategy: ``"default"`` (one device), ``"mirrored"`` (every local GPU),
@@ -105,6 +110,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         >>> result.path
         PosixPath('runs/dcgan-20261121-101500')
     """
+    from ganzoo.data.folder import check_background, check_fit
     from ganzoo.registry import default_registry
     from ganzoo.training import runtime, setup
     from ganzoo.training.average import check_decay
@@ -116,7 +122,9 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         strict=strict, deterministic=deterministic, eval_every=eval_every,
         precision=precision and runtime.check_precision(precision), xla=xla,
         strategy=strategy if strategy is None else runtime.strategy_name(strategy),
-        ema_decay=ema_decay if ema_decay is None else check_decay(ema_decay), augment=augment)
+        ema_decay=ema_decay if ema_decay is None else check_decay(ema_decay), augment=augment,
+        background=background if background is None else check_background(background),
+        fit=fit if fit is None else check_fit(fit))
     setup.check_values(requested)
     if resume is None and arch is None:
         raise GanzooError("Name an architecture to train (ganzoo list shows them), or give a "
