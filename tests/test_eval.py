@@ -136,12 +136,12 @@ def test_a_feature_network_for_another_image_shape_is_refused():
 
 
 def test_unlabelled_data_has_no_domain_network(tmp_path):
-    from ganzoo.metrics import Evaluator
+    from ganzoo.metrics import domain_network
 
-    path = tmp_path / "unlabelled.npz"
-    np.savez(path, x=np.random.default_rng(0).integers(0, 256, (40, 28, 28), dtype=np.uint8))
+    images = np.random.default_rng(0).integers(0, 256, (40, 28, 28, 1), dtype=np.uint8)
     with pytest.raises(FeatureNetworkError, match="needs|labels"):
-        Evaluator.for_data(str(path), 28)
+        domain_network(images, None, 0)
+    # Evaluation then uses the label-free network instead (tests/test_label_free_metrics.py).
 
 
 def test_class_consistency_of_a_conditional_run_is_measured_against_its_classifier(tmp_path):

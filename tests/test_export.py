@@ -269,9 +269,11 @@ class BesselPlugin:
 def test_a_layer_a_format_cannot_express_is_named_with_the_format(tmp_path):
     import ganzoo.data.builtin
     import ganzoo.losses
+    import ganzoo.training.callbacks
 
     registry = Registry(autoload=False)
     for name, plugin in [("losses", ganzoo.losses), ("datasets", ganzoo.data.builtin),
+                         ("callbacks", ganzoo.training.callbacks),
                          ("bessel", BesselPlugin()),
                          *[(m.__name__, m) for m in builtin_modules()]]:
         registry.register(plugin, name)

@@ -162,7 +162,7 @@ def wrong_shape(image_shape, num_classes, latent_dim):
     return keras.Model(z, keras.layers.Dense(7)(z))
 
 
-def raises(real, fake):
+def raises(context):
     raise ValueError("this loss plugin is broken")
 
 
@@ -170,11 +170,11 @@ class Broken:
     @hookimpl
     def ganzoo_architectures(self):
         return [ArchitectureSpec("wrong-shape", "test", dcgan.DCGAN.paper, wrong_shape,
-                                 dcgan.build_discriminator)]
+                                 dcgan.DCGAN.build_discriminator)]
 
     @hookimpl
     def ganzoo_losses(self):
-        return [LossSpec("raises", "test", raises, lambda fake: -fake)]
+        return [LossSpec("raises", "test", raises, lambda context: -context.fake_logits)]
 
 
 default_registry().register(Broken(), "broken")

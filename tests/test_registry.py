@@ -78,7 +78,7 @@ def test_an_unknown_name_suggests_close_matches_and_lists_the_available_ones(reg
     message = str(caught.value)
     assert "Unknown architecture 'dcgna'" in message
     assert "Did you mean 'dcgan'" in message
-    assert "Available: acgan, cgan, dcgan, lsgan, mlp-gan, sngan" in message
+    assert "Available: acgan, cgan, dcgan, fastgan, lsgan, mlp-gan, sngan" in message
 
 
 def test_two_plugins_with_the_same_name_make_it_an_error_naming_both_distributions(empty_registry):
@@ -181,7 +181,8 @@ def item_of_kind(kind: str, name: str):
     from ganzoo.plugin import CommandSpec, DatasetSpec, LossSpec
 
     return {"architecture": lambda: tiny_spec(name),
-            "loss": lambda: LossSpec(name, "impostor", lambda r, f: r, lambda f: f),
+            "loss": lambda: LossSpec(name, "impostor", lambda c: c.real_logits,
+                                     lambda c: c.fake_logits),
             "dataset": lambda: DatasetSpec(name, "impostor", lambda: None),
             "command": lambda: CommandSpec(name, "impostor", lambda p: None, lambda a: 0)}[kind]()
 

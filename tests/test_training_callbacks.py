@@ -103,11 +103,11 @@ def test_a_failing_session_tells_every_callback_why_and_writes_no_final_generato
 
     recorder = Recorder()
     with pytest.raises(RuntimeError, match="tracker unreachable"):
-        ganzoo.train("mlp-gan", steps=3, out=tmp_path, callbacks=[recorder, Broken()], **TINY)
+        ganzoo.train("mlp-gan", steps=3, out=tmp_path, checkpoint_every=1,
+                     callbacks=[recorder, Broken()], **TINY)
     end = recorder.events[-1]
     assert end[0] == "end" and isinstance(end[3], RuntimeError)
-    run_dir = next(tmp_path.iterdir())
-    assert not (run_dir / "generator.keras").exists()
+    assert not list(tmp_path.glob("*/generator.keras"))
 
 
 def test_a_run_reads_its_data_once_even_when_it_evaluates(tmp_path, monkeypatch):
@@ -200,3 +200,18 @@ def test_the_docs_flag_table_lists_every_built_in_loss():
     built_in = {name for name, provided in default_registry().losses().items()
                 if provided.plugin.distribution == "ganzoo"}
     assert set(re.findall(r"`([a-z-]+)`", row.split("|")[4])) == built_in
+
+
+def test_training_without_ganzoos_checkpoint_callback_is_refused(tmp_path):
+    from ganzoo.errors import GanzooError
+    from ganzoo.registry import Registry
+
+    from ganzoo import losses
+    from ganzoo.architectures import mlp_gan
+    from ganzoo.data import builtin as datasets
+
+    registry = Registry(autoload=False)
+    for name, module in (("losses", losses), ("datasets", datasets), ("mlp-gan", mlp_gan)):
+        registry.register(module, name, "ganzoo")
+    with pytest.raises(GanzooError, match="'checkpoints' callback"):
+        ganzoo.train("mlp-gan", steps=1, out=tmp_path, registry=registry, **TINY)

@@ -338,7 +338,7 @@ def run(args, generator) -> str:
     metadata = generator.metadata
 
     def draw(z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
-        from ganzoo_edge._images import to_uint8
+        from ganzoo_edge.images import to_uint8
 
         return to_uint8(generator(z, labels))
 

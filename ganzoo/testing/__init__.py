@@ -235,7 +235,7 @@ def _check_reload(spec: ArchitectureSpec, run, registry: Registry) -> None:
 
 def _check_export(spec: ArchitectureSpec, run, registry: Registry) -> tuple[str, ...]:
     try:
-        from ganzoo.export import export
+        from ganzoo.exporting import export
     except ImportError:
         return ()
     report = _fail_on_error(lambda: export(run.path, registry=registry, repeats=1,

@@ -180,8 +180,15 @@ def _remove_unless_checkpointed(run: Run) -> None:
 
 def _callbacks(session, registry, extra: Sequence[Callback]) -> list[Callback]:
     """The installed plugins' callbacks for this session, in their order, then `extra`."""
-    specs = sorted((provided.spec for provided in registry.callbacks().values()),
-                   key=lambda spec: spec.order)
+    provided = registry.callbacks()
+    if "checkpoints" not in provided:
+        # A run without checkpoints cannot be sampled, resumed or exported (and a new run that
+        # ends without one is removed): refuse rather than train for nothing.
+        raise GanzooError("Training needs the 'checkpoints' callback of ganzoo's built-in "
+                          "plugin 'callbacks', which is not loaded; do not disable it "
+                          "(GANZOO_DISABLE_PLUGINS), or register ganzoo.training.callbacks in "
+                          "a registry made by hand (ganzoo.testing.registry_with does).")
+    specs = sorted((item.spec for item in provided.values()), key=lambda spec: spec.order)
     created = [spec.create(session) for spec in specs]
     return [callback for callback in created if callback is not None] + list(extra)
 
