@@ -113,9 +113,15 @@ def convolutional_discriminator(image_shape: ImageShape, num_classes: int, *, wi
     return keras.Model(image, logit, name=name)
 
 
+DCGAN_SIZES = (28, 32, 64, 128)
+"""Image sides the DCGAN family (dcgan, lsgan, sngan, cgan, acgan) builds: the digits' 28,
+CIFAR's 32, and 64 and 128 for users' own pictures (128 starts from 1,024 channels at 4x4)."""
+
+
 def convolutional_gan(name: str, *, summary: str, paper: Paper, defaults: Defaults,
                       normalization: Normalization, width: int = 64,
-                      discriminator_role: str = "discriminator") -> ArchitectureSpec:
+                      discriminator_role: str = "discriminator",
+                      image_sizes: tuple[int, ...] = (28, 32, 64)) -> ArchitectureSpec:
     """An unconditional DCGAN-family architecture whose discriminator uses `normalization`.
 
     The models are named ``<name>_generator`` and ``<name>_<discriminator_role>`` (dashes
@@ -126,7 +132,7 @@ def convolutional_gan(name: str, *, summary: str, paper: Paper, defaults: Defaul
     """
     prefix = name.replace("-", "_")
     return ArchitectureSpec(
-        name=name, summary=summary, paper=paper, defaults=defaults,
+        name=name, summary=summary, paper=paper, defaults=defaults, image_sizes=image_sizes,
         build_generator=functools.partial(convolutional_generator, width=width,
                                           name=f"{prefix}_generator"),
         build_discriminator=functools.partial(convolutional_discriminator, width=width,

@@ -14,7 +14,9 @@ import tensorflow as tf
 import ganzoo
 from ganzoo import augmentations as aug
 from ganzoo.errors import RunError, UnknownNameError
+from ganzoo.plugin import Augmentation, AugmentationSpec
 from ganzoo.runs import Run
+from ganzoo.testing import ContractError, augmentations_to_check, check_augmentation
 
 TINY = dict(data="digits", batch_size=8, image_size=28, progress=False)
 
@@ -186,3 +188,28 @@ def test_mirrored_over_two_devices_augments_like_one_device(tmp_path):
     np.testing.assert_allclose([r["d_loss"] for r in one], [r["d_loss"] for r in two], rtol=1e-4)
     for a, b in zip(*result["weights"]):
         np.testing.assert_allclose(np.array(a), np.array(b), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", augmentations_to_check())
+def test_every_registered_augmentation_passes_the_kit(name):
+    assert check_augmentation(name) == name
+
+
+class _Noisy(Augmentation):
+    randoms_per_image = 1
+
+    def apply(self, images, randoms):
+        return images + tf.random.uniform(tf.shape(images))
+
+
+class _Numpy(Augmentation):
+    def apply(self, images, randoms):
+        return tf.numpy_function(lambda x: x[:, ::-1], [images], tf.float32)
+
+
+@pytest.mark.parametrize("broken, message", [
+    (_Noisy, "same randoms give different images"), (_Numpy, "differentiable")],
+    ids=["own-randomness", "not-differentiable"])
+def test_the_kit_names_what_a_broken_augmentation_must_fix(broken, message):
+    with pytest.raises(ContractError, match=message):
+        check_augmentation(AugmentationSpec("broken", "test", broken))

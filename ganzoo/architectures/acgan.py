@@ -15,7 +15,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from ganzoo.blocks import dcgan_init, downsampling_features, to_logit, upsampling_stack
+from ganzoo.blocks import (DCGAN_SIZES, dcgan_init, downsampling_features, to_logit,
+                           upsampling_stack)
 from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
 
 WIDTH = 64
@@ -46,6 +47,7 @@ ACGAN = ArchitectureSpec(
     build_generator=build_generator,
     build_discriminator=build_discriminator,
     conditional=True,
+    image_sizes=DCGAN_SIZES,
     auxiliary_classifier=True,
     defaults=Defaults(latent_dim=100, batch_size=64, loss="nonsaturating", generator_lr=2e-4,
                       discriminator_lr=2e-4, beta_1=0.5, steps=3000),

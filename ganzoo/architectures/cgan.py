@@ -14,7 +14,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from ganzoo.blocks import downsampling_stack, upsampling_stack
+from ganzoo.blocks import DCGAN_SIZES, downsampling_stack, upsampling_stack
 from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
 
 WIDTH = 64
@@ -48,6 +48,7 @@ CGAN = ArchitectureSpec(
     build_generator=build_generator,
     build_discriminator=build_discriminator,
     conditional=True,
+    image_sizes=DCGAN_SIZES,
     defaults=Defaults(latent_dim=100, batch_size=64, loss="nonsaturating", generator_lr=2e-4,
                       discriminator_lr=2e-4, beta_1=0.5, steps=3000),
 )

@@ -12,7 +12,7 @@ the paper's 64x64 LSUN model (a 512-channel start instead of 1024) to train in m
 
 from __future__ import annotations
 
-from ganzoo.blocks import convolutional_gan
+from ganzoo.blocks import DCGAN_SIZES, convolutional_gan
 from ganzoo.plugin import ArchitectureSpec, Defaults, Paper, hookimpl
 
 DCGAN = convolutional_gan(
@@ -23,6 +23,7 @@ DCGAN = convolutional_gan(
     defaults=Defaults(latent_dim=100, batch_size=64, loss="nonsaturating", generator_lr=2e-4,
                       discriminator_lr=2e-4, beta_1=0.5, steps=3000),
     normalization="batch",
+    image_sizes=DCGAN_SIZES,
 )
 
 

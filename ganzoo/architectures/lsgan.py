@@ -12,7 +12,7 @@ networks are DCGAN's stacks with Adam(2e-4, beta_1=0.5), as in the paper's digit
 
 from __future__ import annotations
 
-from ganzoo.blocks import convolutional_gan
+from ganzoo.blocks import DCGAN_SIZES, convolutional_gan
 from ganzoo.plugin import ArchitectureSpec, Defaults, Paper, hookimpl
 
 LSGAN = convolutional_gan(
@@ -23,6 +23,7 @@ LSGAN = convolutional_gan(
     defaults=Defaults(latent_dim=100, batch_size=64, loss="least-squares", generator_lr=2e-4,
                       discriminator_lr=2e-4, beta_1=0.5, steps=3000),
     normalization="batch",
+    image_sizes=DCGAN_SIZES,
 )
 
 

@@ -13,7 +13,7 @@ discriminator step follow the paper's setting C. The networks are DCGAN's convol
 
 from __future__ import annotations
 
-from ganzoo.blocks import convolutional_gan
+from ganzoo.blocks import DCGAN_SIZES, convolutional_gan
 from ganzoo.plugin import ArchitectureSpec, Defaults, Paper, hookimpl
 
 SNGAN = convolutional_gan(
@@ -24,6 +24,7 @@ SNGAN = convolutional_gan(
     defaults=Defaults(latent_dim=128, batch_size=64, loss="hinge", generator_lr=2e-4,
                       discriminator_lr=2e-4, beta_1=0.5, beta_2=0.999, steps=3000),
     normalization="spectral",
+    image_sizes=DCGAN_SIZES,
 )
 
 

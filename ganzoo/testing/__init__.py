@@ -37,14 +37,14 @@ from pathlib import Path
 import numpy as np
 
 from ganzoo.errors import GanzooError
-from ganzoo.plugin import (ArchitectureSpec, ArrayData, DatasetSpec, LossContext, LossSpec,
-                           hookimpl)
+from ganzoo.plugin import (ArchitectureSpec, ArrayData, AugmentationSpec, DatasetSpec,
+                           LossContext, LossSpec, hookimpl)
 from ganzoo.registry import Registry, default_registry
 
 __all__ = ["ArchitectureReport", "ContractError", "DatasetReport", "LossReport",
-           "architectures_to_check", "check_architecture", "check_dataset", "check_export_format",
-           "check_loss", "datasets_to_check", "export_formats_to_check", "losses_to_check",
-           "registry_with"]
+           "architectures_to_check", "augmentations_to_check", "check_architecture",
+           "check_augmentation", "check_dataset", "check_export_format", "check_loss",
+           "datasets_to_check", "export_formats_to_check", "losses_to_check", "registry_with"]
 
 
 class ContractError(AssertionError):
@@ -577,3 +577,73 @@ def _check_pipeline(name: str, registry: Registry, image_size: int, batch_size: 
 def datasets_to_check(registry: Registry | None = None) -> list[str]:
     """Every registered dataset name, for parametrizing a suite over the registry."""
     return sorted((registry or default_registry()).datasets())
+
+
+# Augmentations ---------------------------------------------------------------------------------
+
+def check_augmentation(augmentation: str | AugmentationSpec, *,
+                       registry: Registry | None = None,
+                       image_shape: tuple[int, int, int] = (16, 16, 3),
+                       batch_size: int = 4) -> str:
+    """Check that a discriminator augmentation keeps the plugin contract; raise `ContractError`
+    if not.
+
+    Inside `tf.function`, as the trainer calls it, `apply(images, randoms)` must keep the
+    batch's shape and float dtype, give finite values, be differentiable with respect to the
+    images (a finite, non-zero gradient), and be a pure function of its inputs: the same
+    randoms give the same images (the input pipeline's randoms are what make a resumed run
+    exact and two devices equal to one). Checked for gray and colour images; returns the name.
+    """
+    import tensorflow as tf
+
+    if isinstance(augmentation, AugmentationSpec):
+        spec = augmentation
+    else:
+        registry = registry or default_registry()
+        spec = _fail_on_error(lambda: registry.augmentation(augmentation), augmentation,
+                              "is not registered")
+    built = _fail_on_error(spec.build, spec.name, "build() failed")
+    count = int(getattr(built, "randoms_per_image", 0))
+    for channels in sorted({1, image_shape[2]}):
+        shape = (batch_size, *image_shape[:2], channels)
+        images = tf.random.stateless_uniform(shape, seed=[0, 1], minval=-1.0, maxval=1.0)
+        randoms = tf.random.stateless_uniform([batch_size, count], seed=[0, 2])
+        weights = tf.random.stateless_uniform(shape, seed=[0, 3])
+
+        @tf.function
+        def probe(x, r):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                out = built.apply(x, r)
+                total = tf.reduce_sum(tf.cast(out, tf.float32) * weights)
+            return out, tape.gradient(total, x)
+
+        try:
+            first, gradient = probe(images, randoms)
+            again, _ = probe(images, randoms)
+        except Exception as error:  # what a plugin raises is the plugin's problem to show
+            raise ContractError(f"{spec.name}: apply() failed on images of shape {shape} "
+                                f"({type(error).__name__}: {error}).") from error
+        if tuple(first.shape) != shape or not first.dtype.is_floating:
+            raise ContractError(f"{spec.name}: apply() must return float images of the input's "
+                                f"shape {shape}. Received: {first.dtype.name} "
+                                f"{tuple(first.shape)}.")
+        if not np.all(np.isfinite(first.numpy())):
+            raise ContractError(f"{spec.name}: apply() returns non-finite values.")
+        if gradient is None or not np.all(np.isfinite(gradient.numpy())) \
+                or not np.any(gradient.numpy()):
+            raise ContractError(
+                f"{spec.name}: apply() must be differentiable with respect to the images (the "
+                f"generator learns through it); the gradient is "
+                f"{'missing' if gradient is None else 'zero or not finite'}. Use TensorFlow "
+                f"ops, not numpy or tf.numpy_function.")
+        if not np.array_equal(first.numpy(), again.numpy()):
+            raise ContractError(f"{spec.name}: the same randoms give different images; draw "
+                                f"all randomness from the `randoms` argument, never from a "
+                                f"random op, so resumed runs stay exact.")
+    return spec.name
+
+
+def augmentations_to_check(registry: Registry | None = None) -> list[str]:
+    """Every registered augmentation name, for parametrizing a suite over the registry."""
+    return sorted((registry or default_registry()).augmentations())
