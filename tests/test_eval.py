@@ -6,7 +6,9 @@ from __future__ import annotations
 import functools
 import json
 import shutil
+import socket
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -28,6 +30,19 @@ def fast_domain_network(tmp_path_factory, monkeypatch):
 
     monkeypatch.setenv("GANZOO_CACHE", str(tmp_path_factory.getbasetemp() / "ganzoo-cache"))
     monkeypatch.setattr(_features, "DOMAIN_EPOCHS", 1)
+
+
+@pytest.fixture
+def dead_inception_url(monkeypatch) -> Iterator[str]:
+    """InceptionV3's weights URL on a local port that is bound but not listening: a download
+    is refused at once, and never reaches the network."""
+    from ganzoo.metrics import _features
+
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{bound.getsockname()[1]}/inception_v3/"
+        monkeypatch.setattr(_features, "INCEPTION_URL", url)
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +124,8 @@ def test_too_few_samples_for_a_metric_is_a_clear_error(dcgan_run, options, expec
         ganzoo.evaluate(dcgan_run.path, **options)
 
 
-def test_eval_errors_are_one_line_with_exit_status_2(capsys, dcgan_run, tmp_path, monkeypatch):
+def test_eval_errors_are_one_line_with_exit_status_2(capsys, dcgan_run, tmp_path, monkeypatch,
+                                                      dead_inception_url):
     empty = tmp_path / "empty-run"
     empty.mkdir()
     shutil.copy(dcgan_run.path / "config.json", empty / "config.json")
@@ -125,6 +141,21 @@ def test_eval_errors_are_one_line_with_exit_status_2(capsys, dcgan_run, tmp_path
         code, _, err = run_cli(capsys, "eval", *argv)
         assert code == 2 and expected in err, (argv, err)
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_eval_with_inception_offline_is_one_error_line_after_the_download_notice(
+        capsys, dcgan_run, tmp_path, monkeypatch, dead_inception_url):
+    from ganzoo.metrics._features import INCEPTION_NOTOP
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.delenv("GANZOO_OFFLINE", raising=False)
+    code, _, err = run_cli(capsys, "eval", str(dcgan_run.path), "--features", "inception")
+
+    notice, error = err.strip().splitlines()
+    assert code == 2 and "Traceback" not in err
+    assert notice.startswith("Downloading InceptionV3's ImageNet weights")
+    assert dead_inception_url + INCEPTION_NOTOP in error and "refused" in error
+    assert str(tmp_path / "keras" / "models") in error
 
 
 def test_a_feature_network_for_another_image_shape_is_refused():

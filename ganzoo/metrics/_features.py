@@ -9,17 +9,21 @@ Two kinds:
   feature space. Its figures are comparable between ganzoo runs, not with published numbers.
 - ``inception``: Keras' InceptionV3 with ImageNet weights, 2048 pool features (the network of
   the FID and KID papers; Keras' weights, not the 2015 TF graph of the reference FID code, so
-  figures are close to but not identical with published ones). ganzoo never downloads them.
+  figures are close to but not identical with published ones). Unless cached, the
+  feature-only weights are fetched on first use into Keras' cache, as `keras.applications`
+  does.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import shutil
 import sys
 import time
+import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,9 +53,14 @@ DOMAIN_SEED = 0
 # Below this held-out accuracy the report says the features may miss differences.
 WEAK_CLASSIFIER = 0.9
 
+# Where keras.applications.inception_v3 fetches its ImageNet weights from, and the MD5 hash it
+# passes to get_file for the feature-only file: the same hash refuses a corrupt or partial
+# download here as it would there. Tests point INCEPTION_URL at a local server.
 INCEPTION_URL = "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
 INCEPTION_TOP = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
 INCEPTION_NOTOP = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+INCEPTION_NOTOP_HASH = "bcbd6486424b2319ff4ef7d526e38f63"
+INCEPTION_NOTOP_MIB = 84
 INCEPTION_SIZE = 299
 
 
@@ -411,12 +420,16 @@ def inception_network(weights: str | os.PathLike | None = None,
 
     Args:
         weights: a weights file (.h5 or .weights.h5) of ``InceptionV3(include_top=True)`` or of
-            ``InceptionV3(include_top=False)``. Default: Keras' cache, the full weights
-            (`INCEPTION_TOP`) if present, else the feature-only ones (`INCEPTION_NOTOP`).
+            ``InceptionV3(include_top=False)``. Default: Keras' cache (`inception_weights_dir`),
+            the full weights (`INCEPTION_TOP`) if present, else the feature-only ones
+            (`INCEPTION_NOTOP`), which are downloaded there on first use (84 MiB, with
+            ``keras.utils.get_file`` and Keras' hash, as ``keras.applications`` does) unless
+            ``GANZOO_OFFLINE=1``.
 
     Raises:
-        FeatureNetworkError: no weights file, or one that is not InceptionV3's. Nothing is
-            downloaded.
+        FeatureNetworkError: the given file is missing or is not InceptionV3's weights, or the
+            default weights are not cached and cannot be downloaded (the message names the URL,
+            the file and the folder to place it in).
     """
     import keras
 
@@ -457,9 +470,58 @@ def _inception_weights_path(weights: str | os.PathLike | None) -> Path:
     for name in (INCEPTION_TOP, INCEPTION_NOTOP):
         if (folder / name).is_file():
             return folder / name
-    raise FeatureNetworkError(
-        f"InceptionV3's ImageNet weights are not on this machine and ganzoo does not download "
-        f"them. Download {INCEPTION_URL}{INCEPTION_NOTOP} (features only) or "
-        f"{INCEPTION_URL}{INCEPTION_TOP} (also the inception score) and place it in {folder}/, "
-        f"or pass its path with --inception-weights; or use --features domain, which works "
-        f"offline.")
+    return _download_inception_notop(folder)
+
+
+def _download_inception_notop(folder: Path) -> Path:
+    """Fetch `INCEPTION_NOTOP` into `folder` through ``keras.utils.get_file``, as
+    ``keras.applications`` does; a one-line `FeatureNetworkError` when it cannot."""
+    offline = os.environ.get("GANZOO_OFFLINE", "")
+    if offline not in ("", "0"):  # the switch the built-in data sets honour too
+        raise _inception_unavailable(folder, f"GANZOO_OFFLINE={offline} is set")
+    import keras
+
+    url = INCEPTION_URL + INCEPTION_NOTOP
+    # get_file writes straight to its target and keeps a file that fails the hash check: a
+    # hidden name renamed only once the hash matches means neither a failure nor another
+    # process ever finds half a file under the real name.
+    partial = folder.absolute() / f".{INCEPTION_NOTOP}.{os.getpid()}.part"
+    print(f"Downloading InceptionV3's ImageNet weights ({INCEPTION_NOTOP_MIB} MiB, once) from "
+          f"{url} into {folder}/", file=sys.stderr, flush=True)
+    try:
+        # An absolute cache_subdir: Keras reads KERAS_HOME once, at import, and falls back to
+        # /tmp/.keras when it is not writable; the file must land where the lookup looks.
+        keras.utils.get_file(partial.name, url, file_hash=INCEPTION_NOTOP_HASH,
+                             cache_subdir=str(partial.parent))
+        os.replace(partial, folder / INCEPTION_NOTOP)
+    except Exception as error:
+        # get_file re-raises HTTP and URL errors as a bare Exception (the original is its
+        # __context__) and a hash mismatch as ValueError.
+        if type(error) is not Exception and not isinstance(
+                error, (OSError, ValueError, http.client.HTTPException)):
+            raise
+        raise _inception_unavailable(folder, _download_failure(error)) from error
+    finally:
+        partial.unlink(missing_ok=True)
+    return folder / INCEPTION_NOTOP
+
+
+def _download_failure(error: Exception) -> str:
+    cause = error.__context__ if type(error) is Exception and error.__context__ else error
+    if isinstance(cause, urllib.error.HTTPError):
+        return f"HTTP {cause.code} {cause.reason}"
+    if isinstance(cause, urllib.error.URLError):
+        return str(cause.reason)
+    if isinstance(cause, ValueError):
+        return (f"the file's MD5 hash is not {INCEPTION_NOTOP_HASH}, so it is corrupt or "
+                f"incomplete")
+    return f"{type(cause).__name__}: {cause}"
+
+
+def _inception_unavailable(folder: Path, reason: str) -> FeatureNetworkError:
+    return FeatureNetworkError(
+        f"InceptionV3's ImageNet weights are not in {folder}/ and could not be downloaded "
+        f"({reason}). Download {INCEPTION_URL}{INCEPTION_NOTOP} ({INCEPTION_NOTOP_MIB} MiB, "
+        f"features only; or {INCEPTION_TOP}, which adds the inception score) and place it in "
+        f"{folder}/, or pass a weights file with --inception-weights FILE; or use --features "
+        f"domain, which works offline.")
