@@ -10,8 +10,9 @@ from ganzoo.training.runtime import PRECISIONS, STRATEGIES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--arch", help="architecture name (see 'ganzoo list')")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--arch", help="architecture name (see 'ganzoo list'; default: the one "
+                                       "recommended for --data, printed when training starts)")
     target.add_argument("--resume", metavar="RUN", help="continue RUN from its last checkpoint")
     parser.add_argument("--data", help="dataset name (default: digits, which ships with ganzoo), "
                                        "a folder of images, or an .npz file")

@@ -60,7 +60,9 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     """Train a registered architecture, or continue a run, and return where it was written.
 
     Args:
-        arch: architecture name (``ganzoo list`` shows them); not needed with `resume`.
+        arch: architecture name (``ganzoo list`` shows them); not needed with `resume`. None:
+            the recommended one for `data` (`ganzoo.training.recommend`), with its
+            augmentation and image size unless those are given, said in one printed line.
         data: a dataset name (default ``digits``, which ships with ganzoo), a folder of images
             (one subfolder per class) or an ``.npz`` file with ``x`` (and ``y``).
         steps: total generator updates; with `resume`, a new total to train up to.
@@ -115,6 +117,15 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     from ganzoo.training import runtime, setup
     from ganzoo.training.average import check_decay
 
+    if resume is None and arch is None:
+        from ganzoo.training.recommend import recommend
+
+        # No architecture named: the measured recommendation for this data (issue #13).
+        choice = recommend(data, image_size)
+        arch, image_size = choice.arch, image_size or choice.image_size
+        augment = choice.augment if augment is None else augment
+        if progress:
+            print(choice.describe(), flush=True)
     requested = dict(
         arch=arch, data=data, steps=steps, batch_size=batch_size, image_size=image_size,
         channels=channels, loss=loss, latent_dim=latent_dim, seed=seed,
@@ -126,9 +137,6 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         background=background if background is None else check_background(background),
         fit=fit if fit is None else check_fit(fit))
     setup.check_values(requested)
-    if resume is None and arch is None:
-        raise GanzooError("Name an architecture to train (ganzoo list shows them), or give a "
-                          "run directory to resume.")
     # A multi-worker strategy must exist before any other TensorFlow work in the process.
     recorded = Run.open(resume).config.strategy if resume is not None else None
     distribution = runtime.make_strategy(strategy if strategy is not None else recorded)

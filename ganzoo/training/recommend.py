@@ -1,0 +1,56 @@
+"""What ``ganzoo train`` trains when no architecture is named: a measured recommendation.
+
+The rules come from benchmarks, not taste: the digits figures of benchmarks/quality.py and the
+colour-folder figures of benchmarks/folder_quality.py (docs/benchmarks.md, "Sample quality" and
+"Your own pictures"). docs/training.md, "Training on your own pictures", explains them; change
+both together, with the figures that justify the change.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+FOLDER_IMAGE_SIZE = 64
+"""The side a folder is trained at when neither the architecture nor --image-size says: the
+largest that trains to recognisable pictures in half an hour on a laptop CPU (issue #13)."""
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """An architecture and augmentation for a data set, and the one-line reason shown."""
+
+    arch: str
+    augment: str
+    image_size: int
+    reason: str
+
+    def describe(self) -> str:
+        flags = f"--arch {self.arch} --augment {self.augment} --image-size {self.image_size}"
+        return (f"No --arch given: training {flags} ({self.reason}; name --arch to choose "
+                f"another, see docs/training.md).")
+
+
+def count_images(data: str) -> int | None:
+    """How many images a folder holds (listing only, nothing decoded); None for a registered
+    data set or an .npz file, whose size the rules do not need."""
+    path = os.path.expanduser(data)
+    if not os.path.isdir(path):
+        return None
+    from ganzoo.data.folder import _discover
+
+    return len(_discover(path)[0])
+
+
+def recommend(data: str | None, image_size: int | None) -> Recommendation:
+    """The recommended architecture and augmentation for `data` at `image_size` (None: the
+    recommendation's own size)."""
+    count = count_images(data) if data else None
+    if count is None and (image_size or 28) <= 32:
+        # The bundled digits and arrays of that size: the quality benchmark's best at 28 px.
+        return Recommendation("dcgan", "none", image_size or 28,
+                              "the digits-sized default, measured in docs/benchmarks.md")
+    size = image_size or FOLDER_IMAGE_SIZE
+    what = f"{count} pictures" if count is not None else "this data"
+    return Recommendation("dcgan", "diffaugment", size,
+                          f"recommended for {what} at {size} px by the colour-folder benchmark")

@@ -1,0 +1,106 @@
+"""`ganzoo train` without --arch: the recommended architecture, said in one line (issue #13 §3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ganzoo.training.recommend import FOLDER_IMAGE_SIZE, count_images, recommend
+
+
+def colour_folder(folder, count: int = 6):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        Image.fromarray(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(
+            folder / f"{index}.png")
+    return folder
+
+
+def test_a_folder_is_counted_by_listing_its_image_files(tmp_path):
+    colour_folder(tmp_path / "pictures", count=5)
+    (tmp_path / "pictures" / "notes.txt").write_text("not an image")
+
+    assert count_images(str(tmp_path / "pictures")) == 5
+    assert count_images("digits") is None
+
+
+def test_a_folder_gets_the_folder_size_and_a_registered_small_set_its_own():
+    assert recommend(None, None).image_size == 28
+    assert recommend("digits", None).augment == "none"
+
+
+def test_a_folder_is_trained_at_the_folder_size_unless_a_size_is_given(tmp_path):
+    folder = str(colour_folder(tmp_path / "pictures"))
+
+    assert recommend(folder, None).image_size == FOLDER_IMAGE_SIZE
+    assert recommend(folder, 128).image_size == 128
+
+
+def test_the_recommendation_line_names_the_flags_that_reproduce_it(tmp_path):
+    choice = recommend(str(colour_folder(tmp_path / "pictures")), None)
+
+    line = choice.describe()
+
+    assert line.startswith("No --arch given")
+    assert f"--arch {choice.arch} --augment {choice.augment} --image-size {choice.image_size}" \
+        in line
+    assert "6 pictures" in line and "\n" not in line
+
+
+def test_training_a_folder_without_arch_uses_the_recommendation_and_says_so(tmp_path, capsys):
+    import ganzoo
+
+    folder = str(colour_folder(tmp_path / "pictures"))
+    choice = recommend(folder, None)
+
+    result = ganzoo.train(data=folder, steps=1, batch_size=2, out=tmp_path / "runs")
+
+    config = result.run.config
+    assert (config.arch, config.augment, config.image_size) == (
+        choice.arch, choice.augment, choice.image_size)
+    assert choice.describe() in capsys.readouterr().out
+
+
+def test_named_arch_and_augment_win_over_the_recommendation(tmp_path):
+    import ganzoo
+
+    folder = str(colour_folder(tmp_path / "pictures"))
+
+    config = ganzoo.train("mlp-gan", folder, steps=1, batch_size=2, image_size=28,
+                          out=tmp_path / "runs", progress=False).run.config
+
+    assert (config.arch, config.augment) == ("mlp-gan", "none")
+
+
+def test_the_command_line_trains_a_folder_without_arch(tmp_path, capsys):
+    from ganzoo.cli import main
+
+    folder = str(colour_folder(tmp_path / "pictures"))
+
+    code = main(["train", "--data", folder, "--steps", "1", "--batch-size", "2", "--out",
+                 str(tmp_path / "runs")])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert recommend(folder, None).describe() in out
+
+
+def test_arch_and_resume_together_are_refused(tmp_path, capsys):
+    from ganzoo.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--arch", "dcgan", "--resume", str(tmp_path)])
+
+    assert exit_.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", [FOLDER_IMAGE_SIZE])
+def test_the_folder_size_is_one_every_recommended_architecture_builds(size, tmp_path):
+    from ganzoo.registry import default_registry
+
+    choice = recommend(str(colour_folder(tmp_path / "pictures")), None)
+
+    assert size in default_registry().architecture(choice.arch).image_sizes
