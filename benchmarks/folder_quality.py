@@ -243,7 +243,30 @@ def main() -> None:
     text = table(args.workdir, rungs, args.minutes, unseen)
     print(text)
     if args.write_docs:
-        replace_section(BENCHMARKS, TITLE, START, END, text)
+        replace_section(BENCHMARKS, TITLE, START, END,
+                        text + "\n\n" + pictures(args.workdir, training["full"]))
+
+
+def pictures(workdir: Path, real) -> str:
+    """Copy the seed-0 sample grids, and a grid of real pictures, into docs/images; return the
+    Markdown that shows them side by side, with OpenMoji's attribution."""
+    import _openmoji
+    import numpy as np
+
+    chosen = np.random.default_rng(0).choice(len(real), GRID * GRID, replace=False)
+    save_grid(real[np.sort(chosen)], IMAGES / "folder-real.png")
+    shown = [("real OpenMoji", "folder-real.png")]
+    for regime in REGIMES:
+        for config in CONFIGS:
+            grid_file = workdir / f"{regime}-{config}-s0" / "samples.png"
+            if grid_file.exists():
+                name = f"folder-{regime}-{config}.png"
+                shutil.copyfile(grid_file, IMAGES / name)
+                shown.append((f"{regime}: {config}", name))
+    header = "| " + " | ".join(label for label, _ in shown) + " |"
+    rule = "|" + "---|" * len(shown)
+    row = "| " + " | ".join(f"![{label}](images/{name})" for label, name in shown) + " |"
+    return "\n".join([header, rule, row, "", _openmoji.attribution() + "."])
 
 
 if __name__ == "__main__":

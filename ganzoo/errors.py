@@ -6,6 +6,7 @@ The CLI prints a `GanzooError` as one line without a traceback and exits with st
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 
 
@@ -69,5 +70,18 @@ class RunLockedError(RunError):
     """Another process is training the run; two writers would interleave its checkpoints."""
 
 
-class DiskFullError(RunError):
-    """The device of a run directory filled up while training wrote to it."""
+class DiskFullError(GanzooError):
+    """The disk (or the quota) filled up while ganzoo wrote a run or an export; what was
+    complete before (the last checkpoint, the exported files before) stays complete."""
+
+
+def is_disk_full(error: BaseException | None) -> bool:
+    """Whether `error`, or an error it was raised from, says the disk or the quota is full."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        # TensorFlow's file writers report ENOSPC as an OpError carrying only strerror's text.
+        if "No space left on device" in str(error) or "Disk quota exceeded" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

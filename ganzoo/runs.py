@@ -18,7 +18,6 @@ Layout::
 from __future__ import annotations
 
 import dataclasses
-import errno
 import json
 import os
 import shutil
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganzoo.errors import DiskFullError, RunError, RunLockedError
+from ganzoo.errors import DiskFullError, RunError, RunLockedError, is_disk_full
 
 if TYPE_CHECKING:
     import keras
@@ -424,7 +423,7 @@ class Run:
         try:
             yield
         except Exception as error:
-            if not _is_disk_full(error):
+            if not is_disk_full(error):
                 raise
             for partial in self.checkpoint_dir.glob(f"{CHECKPOINT_PREFIX}-*_temp*"):
                 shutil.rmtree(partial, ignore_errors=True)
@@ -652,14 +651,6 @@ def _read_back(path: str, files: list[Path]) -> str | None:
         first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
         return first.replace(path, name)[:160].rstrip(". ")
     return None
-
-
-def _is_disk_full(error: BaseException) -> bool:
-    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    # TensorFlow's file writers report ENOSPC as an OpError carrying strerror's text.
-    text = str(error)
-    return "No space left on device" in text or "Disk quota exceeded" in text
 
 
 def _megabytes(size: int) -> str:

@@ -174,6 +174,16 @@ def test_the_docs_resume_table_matches_the_config():
     assert rows == resume_policies()
 
 
+def test_the_docs_callback_table_lists_every_built_in_callback_in_its_order():
+    from ganzoo.training.callbacks import BUILT_IN_CALLBACKS
+
+    text = (DOCS / "training.md").read_text(encoding="utf-8")
+    section = text.split("## Callbacks: what happens around each step")[1].split("\n## ")[0]
+    rows = [(int(order), name) for order, name in
+            re.findall(r"^\| (\d+) \| `([a-z-]+)` \|", section, flags=re.M)]
+    assert rows == [(spec.order, spec.name) for spec in BUILT_IN_CALLBACKS]
+
+
 def test_cli_choices_come_from_the_runtime():
     from ganzoo.cli import build_parser
     from ganzoo.training import runtime

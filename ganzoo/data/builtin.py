@@ -155,12 +155,17 @@ def _read_idx(path: Path, ndim: int) -> np.ndarray:
     return values.reshape(shape)
 
 
+def offline() -> str | None:
+    """Why ganzoo must not download (``GANZOO_OFFLINE`` set, as the test suite sets it), or
+    None. Honoured by every download: Keras data sets and InceptionV3's weights."""
+    value = os.environ.get("GANZOO_OFFLINE", "")
+    return None if value in ("", "0") else f"GANZOO_OFFLINE={value} is set"
+
+
 def _download(name: str, place: str) -> Arrays:
     """Have Keras download and cache `name`; explain how to place it by hand if it cannot."""
-    offline = os.environ.get("GANZOO_OFFLINE", "")
-    if offline not in ("", "0"):
-        reason = f"GANZOO_OFFLINE={offline} is set"
-    else:
+    reason = offline()
+    if reason is None:
         import keras
 
         try:

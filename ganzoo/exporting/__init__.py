@@ -12,7 +12,7 @@ beside ``ganzoo.sample``) so that ``ganzoo.export`` stays the function.
 
 from __future__ import annotations
 
-from ganzoo.exporting._errors import ExportError, ExportWarning, NoSpaceError
+from ganzoo.exporting._errors import ExportError, ExportWarning
 from ganzoo.exporting._export import export
 from ganzoo.exporting._formats import FORMATS, formats_table
 from ganzoo.exporting._report import ExportedFile, ExportReport
@@ -23,7 +23,6 @@ __all__ = [
     "ExportReport",
     "ExportWarning",
     "ExportedFile",
-    "NoSpaceError",
     "export",
     "formats_table",
 ]

@@ -13,10 +13,6 @@ class ExportError(GanzooError):
     format cannot express the generator."""
 
 
-class NoSpaceError(ExportError):
-    """The disk filled up during an export; the export stops (the files before are complete)."""
-
-
 class ExportWarning(UserWarning):
     """An export that works but loses something the user should know about."""
 

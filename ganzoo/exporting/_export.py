@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import math
 import os
 import shutil
@@ -17,7 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ganzoo.exporting import _check, _metadata
-from ganzoo.exporting._errors import ExportError, ExportWarning, NoSpaceError
+from ganzoo.errors import DiskFullError, is_disk_full
+from ganzoo.exporting._errors import ExportError, ExportWarning
 from ganzoo.exporting._formats import Target, formats_table, plan
 from ganzoo.exporting._report import ExportedFile, ExportReport
 from ganzoo.plugin import ExportJob
@@ -103,26 +103,15 @@ def export(run: str | os.PathLike, formats: str | Sequence[str] = "all",
     try:
         write_atomic(out / _metadata.FILENAME, report.to_json())
     except OSError as error:
-        if _disk_full(error):
+        if is_disk_full(error):
             raise _no_space(out, _metadata.FILENAME, len(report.to_json())) from error
         raise
     return report
 
 
-def _disk_full(error: BaseException | None) -> bool:
-    """Whether `error`, or an error it was raised from, says the disk (or quota) is full."""
-    while error is not None:
-        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        if "No space left on device" in str(error):  # TensorFlow's file errors keep only text
-            return True
-        error = error.__cause__ or error.__context__
-    return False
-
-
-def _no_space(folder: Path, name: str, needed: int) -> NoSpaceError:
+def _no_space(folder: Path, name: str, needed: int) -> DiskFullError:
     free = shutil.disk_usage(folder).free if folder.exists() else 0
-    return NoSpaceError(f"The disk holding {str(folder)!r} is full: writing {name} needs about "
+    return DiskFullError(f"The disk holding {str(folder)!r} is full: writing {name} needs about "
                        f"{_mb(needed)} and {_mb(free)} is free. Free some space or choose "
                        f"another folder with --out; the files written before it are complete.")
 
@@ -168,7 +157,7 @@ class _Exporter:
         start = time.perf_counter()
         try:
             self._write(target, metadata)
-        except NoSpaceError:
+        except DiskFullError:
             raise  # the next files would not fit either
         except ExportError as error:
             return self._done(ExportedFile(**row, status="error", message=str(error)))
@@ -218,7 +207,7 @@ class _Exporter:
             os.replace(partial, final)
         except Exception as error:
             _remove(partial)
-            if _disk_full(error):
+            if is_disk_full(error):
                 raise _no_space(final.parent, final.name, self._estimated_bytes(target)) \
                     from error
             if isinstance(error, ExportError):

@@ -86,7 +86,7 @@ def contrastive_network(images: np.ndarray, *, source: str = "the data",
             print(f"Training the label-free feature network on {len(images) - held_out} images "
                   f"of {source} (once; cached in {folder})...", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        retrieval, scale = _train(model, head, images, held_out, epochs)
+        retrieval, scale = _train(model, head, images, held_out, epochs, progress)
         info = {"fingerprint": fingerprint, "name": name, "recipe": _recipe(epochs),
                 "image_shape": list(images.shape[1:]), "num_classes": 0,
                 "train_count": len(images) - held_out, "held_out_count": held_out,
@@ -161,10 +161,12 @@ def _nt_xent(a, b):
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(targets, similarity))
 
 
-def _train(trunk, head, images: np.ndarray, held_out: int, epochs: int) -> tuple[float, float]:
+def _train(trunk, head, images: np.ndarray, held_out: int, epochs: int,
+           progress: bool = False) -> tuple[float, float]:
     """Train; return the held-out top-1 view retrieval and 1 / RMS of the training features."""
     import keras
     import tensorflow as tf
+    from tqdm import tqdm
 
     train_x = images[:-held_out]
     batch = min(DOMAIN_BATCH, len(train_x))
@@ -182,7 +184,11 @@ def _train(trunk, head, images: np.ndarray, held_out: int, epochs: int) -> tuple
 
     rng = np.random.default_rng(SEED)
     updates = 0
-    with _op_determinism():
+    # Minutes at 64 px and more (22 min for 3,600 colour images on 2 cores): show how far.
+    total = min(epochs * (len(train_x) // batch), CONTRASTIVE_MAX_STEPS)
+    bar = tqdm(total=total, disable=not progress, file=sys.stderr, unit="step",
+               desc="label-free features", leave=False)
+    with _op_determinism(), bar:
         for _ in range(epochs):
             order = rng.permutation(len(train_x))
             for start in range(0, len(order) - batch + 1, batch):
@@ -191,6 +197,7 @@ def _train(trunk, head, images: np.ndarray, held_out: int, epochs: int) -> tuple
                 step(tf.constant(train_x[chosen], tf.float32), tf.constant(randoms[0]),
                      tf.constant(randoms[1]))
                 updates += 1
+                bar.update()
                 if updates >= CONTRASTIVE_MAX_STEPS:
                     break
             if updates >= CONTRASTIVE_MAX_STEPS:

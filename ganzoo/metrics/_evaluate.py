@@ -84,8 +84,8 @@ class FeatureInfo:
     def describe(self) -> str:
         text = f"{self.name} (fingerprint {self.fingerprint[:12]}, {self.dim} features)"
         if self.held_out_accuracy is not None:
-            text += (f"; {_features.held_out_check(self.name)} "
-                     f"{100 * self.held_out_accuracy:.1f} % on {self.held_out_count} real images")
+            text += "; " + _features.held_out_check(self.name, self.held_out_accuracy,
+                                                    self.held_out_count)
         return text
 
 

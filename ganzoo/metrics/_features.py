@@ -118,8 +118,7 @@ class FeatureNetwork:
     def describe(self) -> str:
         text = f"{self.name} (fingerprint {self.short_fingerprint})"
         if self.held_out_accuracy is not None:
-            text += (f", {held_out_check(self.name)} {100 * self.held_out_accuracy:.1f} % on "
-                     f"{self.held_out_count} real images")
+            text += ", " + held_out_check(self.name, self.held_out_accuracy, self.held_out_count)
         return text
 
     def check_image_shape(self, image_shape: tuple[int, int, int]) -> None:
@@ -154,10 +153,11 @@ class FeatureNetwork:
                          np.concatenate(probabilities) if probabilities else None)
 
 
-def held_out_check(name: str) -> str:
-    """What a network's held-out figure measures: a classifier's accuracy, or for the
-    label-free network the share of held-out images whose two views find each other."""
-    return "held-out view retrieval" if name.startswith("contrastive") else "held-out accuracy"
+def held_out_check(name: str, figure: float, count: int) -> str:
+    """A network's held-out figure in words: a classifier's accuracy, or for the label-free
+    network the share of held-out images whose two views find each other."""
+    check = "held-out view retrieval" if name.startswith("contrastive") else "held-out accuracy"
+    return f"{check} {100 * figure:.1f} % on {count} real images"
 
 
 # --- the domain network ------------------------------------------------------------------------
@@ -477,9 +477,10 @@ def _inception_weights_path(weights: str | os.PathLike | None) -> Path:
 def _download_inception_notop(folder: Path) -> Path:
     """Fetch `INCEPTION_NOTOP` into `folder` through ``keras.utils.get_file``, as
     ``keras.applications`` does; a one-line `FeatureNetworkError` when it cannot."""
-    offline = os.environ.get("GANZOO_OFFLINE", "")
-    if offline not in ("", "0"):  # the switch the built-in data sets honour too
-        raise _inception_unavailable(folder, f"GANZOO_OFFLINE={offline} is set")
+    from ganzoo.data.builtin import offline
+
+    if offline():
+        raise _inception_unavailable(folder, offline())
     import keras
 
     url = INCEPTION_URL + INCEPTION_NOTOP
