@@ -160,9 +160,16 @@ def read_folder(folder: Path):
 
 
 def table(workdir: Path, rungs: dict, minutes: float, floor_memorisation: dict) -> str:
-    lines = [f"{minutes:g} minutes of training per run on this machine, 64x64, scored on "
-             f"{rungs['real']['samples']} samples in the label-free feature space of the full "
-             f"set (lower FID/KID is better).", "",
+    lines = [f"`python benchmarks/folder_quality.py --workdir DIR --minutes {minutes:g}` "
+             f"(`pip install -e '.[bench]'`): OpenMoji rendered at 64x64 on white, the full set "
+             f"and a 100-picture subset; each run gets {minutes:g} minutes of wall time on this "
+             f"machine, alone, counted from its process's start. ganzoo's runs are `ganzoo train "
+             f"--data DIR --image-size 64` with the flags their names say and `--precision auto` "
+             f"(bfloat16 on this CPU); `peer` is the keras.io ADA example re-implemented "
+             f"(benchmarks/_peer_gan_ada.py; float32, as published). Each moving-average "
+             f"generator is scored on {rungs['real']['samples']} samples in the label-free "
+             f"feature space of the full set, beside the ladder (lower FID/KID is better); "
+             f"memorisation is against the pictures the run trained on.", "",
              "| regime | run | seed | steps | images seen | FID | KID x1000 | precision | "
              "recall | memorisation |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, m in rungs.items():

@@ -44,8 +44,8 @@ def test_the_recommendation_line_names_the_flags_that_reproduce_it(tmp_path):
     line = choice.describe()
 
     assert line.startswith("No --arch given")
-    assert f"--arch {choice.arch} --augment {choice.augment} --image-size {choice.image_size}" \
-        in line
+    assert (f"--arch {choice.arch} --augment {choice.augment} --image-size {choice.image_size} "
+            f"--precision {choice.precision}") in line
     assert "6 pictures" in line and "\n" not in line
 
 

@@ -62,7 +62,8 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     Args:
         arch: architecture name (``ganzoo list`` shows them); not needed with `resume`. None:
             the recommended one for `data` (`ganzoo.training.recommend`), with its
-            augmentation and image size unless those are given, said in one printed line.
+            augmentation, image size and precision unless those are given, said in one printed
+            line.
         data: a dataset name (default ``digits``, which ships with ganzoo), a folder of images
             (one subfolder per class) or an ``.npz`` file with ``x`` (and ``y``).
         steps: total generator updates; with `resume`, a new total to train up to.
@@ -124,6 +125,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         choice = recommend(data, image_size)
         arch, image_size = choice.arch, image_size or choice.image_size
         augment = choice.augment if augment is None else augment
+        precision = choice.precision if precision is None else precision
         if progress:
             print(choice.describe(), flush=True)
     requested = dict(
