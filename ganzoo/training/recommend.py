@@ -50,16 +50,16 @@ def count_images(data: str) -> int | None:
 
 def recommend(data: str | None, image_size: int | None) -> Recommendation:
     """The recommended architecture and augmentation for `data` at `image_size` (None: the
-    recommendation's own size)."""
+    recommendation's own size: 64 px for a folder, 28 px otherwise)."""
     count = count_images(data) if data else None
-    if count is None and (image_size or 28) <= 32:
-        # The bundled digits and arrays of that size: the quality benchmark's best at 28 px.
-        return Recommendation("dcgan", "none", image_size or 28, "float32",
+    size = image_size or (FOLDER_IMAGE_SIZE if count is not None else 28)
+    if size <= 32:
+        # The bundled digits and data of that size: the quality benchmark's best at 28 px.
+        return Recommendation("dcgan", "none", size, "float32",
                               "the digits-sized default, measured in docs/benchmarks.md")
-    size = image_size or FOLDER_IMAGE_SIZE
     what = f"{count} pictures" if count is not None else "this data"
-    # 4,494 colour emoji at 64 px, 30 minutes on 2 cores: dcgan with DiffAugment in bfloat16
-    # reached FID 13.1 against 24.7 without augmentation and 112 for the keras.io ADA example
-    # (docs/benchmarks.md, "Your own pictures"; one seed so far).
-    return Recommendation("dcgan", "diffaugment", size, "auto",
+    # 4,494 colour emoji at 64 px, 30 minutes on 2 cores, bfloat16: fastgan with DiffAugment
+    # reached FID 9.1 (recall 0.50), dcgan with it 13.1 (0.05), dcgan without it 24.7, the
+    # keras.io ADA example 112 (docs/benchmarks.md, "Your own pictures"; one seed so far).
+    return Recommendation("fastgan", "diffaugment", size, "auto",
                           f"recommended for {what} at {size} px by the colour-folder benchmark")
