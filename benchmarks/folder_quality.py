@@ -127,14 +127,13 @@ def generated(folder: Path, config: str, count: int, seed: int):
     return ganzoo.sample(result["run"], n=count, seed=1000 + seed)
 
 
-def score(evaluator, folder: Path, config: str, seed: int, training_images) -> dict:
-    """FID, KID, precision and recall against the full set; memorisation against the images
-    the run trained on, beside the same figure for real images it never saw."""
+def score(evaluator, folder: Path, config: str, seed: int, trained_on) -> dict:
+    """FID, KID, precision and recall against the full set; memorisation against the features
+    of the images the run trained on (`trained_on`, embedded once per regime)."""
     from ganzoo.metrics import memorisation
 
     images = generated(folder, config, evaluator.n, seed)
     metrics = evaluator.score(images)
-    trained_on = evaluator.network.embed(training_images).features
     memorised = memorisation(evaluator.network.embed(images).features, trained_on)
     save_grid(images[:GRID * GRID], folder / "samples.png")
     figures = {"fid": metrics.fid, "kid": metrics.kid, "precision": metrics.precision,
@@ -152,11 +151,11 @@ def save_grid(images, path: Path) -> None:
     save_atomic(grid(images, columns=GRID), path)
 
 
-def read_folder(folder: Path):
+def read_pictures(paths):
     import numpy as np
     from PIL import Image
 
-    return np.stack([np.asarray(Image.open(p).convert("RGB")) for p in sorted(folder.glob("*.png"))])
+    return np.stack([np.asarray(Image.open(p).convert("RGB")) for p in paths])
 
 
 def table(workdir: Path, rungs: dict, minutes: float, floor_memorisation: dict) -> str:
@@ -225,33 +224,30 @@ def main() -> None:
     evaluator = Evaluator.for_data(str(folders["full"]), SIZE, 3, progress=True)
     rungs = {name: {"fid": m.fid, "kid": m.kid, "precision": m.precision, "recall": m.recall,
                     "samples": m.samples} for name, m in ladder(evaluator).items()}
-    training = {regime: read_folder(folder) for regime, folder in folders.items()}
-    unseen = {}
     from ganzoo.metrics import memorisation
 
-    if "100-shot" in folders:
-        # The floor: real pictures the run never saw, against the ones it trained on. (The
-        # full set has no unseen pictures; there the floor is 0.05 by construction.)
-        import numpy as np
-        from PIL import Image
-
-        names = {p.name for p in folders["100-shot"].glob("*.png")}
-        others = [p for p in sorted(folders["full"].glob("*.png")) if p.name not in names]
-        held = np.stack([np.asarray(Image.open(p).convert("RGB")) for p in others[:evaluator.n]])
-        unseen["100-shot"] = memorisation(evaluator.network.embed(held).features,
-                                          evaluator.network.embed(training["100-shot"]).features)
+    pictures_of = {regime: sorted(folder.glob("*.png")) for regime, folder in folders.items()}
+    real = read_pictures(pictures_of["full"])
+    trained_on = {regime: evaluator.network.embed(read_pictures(paths)).features
+                  for regime, paths in pictures_of.items()}
+    # The floor: real pictures the 100-shot runs never saw, against the ones they trained on.
+    # (The full set has no unseen pictures; there the floor is 0.05 by construction.)
+    names = {p.name for p in pictures_of["100-shot"]}
+    unseen_paths = [p for p in pictures_of["full"] if p.name not in names][:evaluator.n]
+    unseen = {"100-shot": memorisation(evaluator.network.embed(read_pictures(unseen_paths)).features,
+                                       trained_on["100-shot"])}
     for folder in sorted(args.workdir.glob("*-s*")):
         if (folder / "result.json").exists() and not (folder / "score.json").exists():
             regime, rest = next((r, folder.name[len(r) + 1:]) for r in REGIMES
                                 if folder.name.startswith(r + "-"))
             config, seed = rest.rsplit("-s", 1)
             print(f"scoring {folder.name}", flush=True)
-            score(evaluator, folder, config, int(seed), training[regime])
+            score(evaluator, folder, config, int(seed), trained_on[regime])
     text = table(args.workdir, rungs, args.minutes, unseen)
     print(text)
     if args.write_docs:
         replace_section(BENCHMARKS, TITLE, START, END,
-                        text + "\n\n" + pictures(args.workdir, training["full"]))
+                        text + "\n\n" + pictures(args.workdir, real))
 
 
 def pictures(workdir: Path, real) -> str:

@@ -18,7 +18,8 @@ largest that trains to recognisable pictures in half an hour on a laptop CPU (is
 
 @dataclass(frozen=True)
 class Recommendation:
-    """An architecture and augmentation for a data set, and the one-line reason shown."""
+    """The architecture, augmentation, image size and precision for a data set, and the
+    one-line reason shown."""
 
     arch: str
     augment: str
@@ -32,8 +33,7 @@ class Recommendation:
                 f"--precision {self.precision}")
 
     def describe(self) -> str:
-        flags = self.flags
-        return (f"No --arch given: training {flags} ({self.reason}; name --arch to choose "
+        return (f"No --arch given: training {self.flags} ({self.reason}; name --arch to choose "
                 f"another, see docs/training.md).")
 
 
