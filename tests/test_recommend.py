@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from ganzoo.training.recommend import FOLDER_IMAGE_SIZE, count_images, recommend
+from ganzoo.training.runtime import check_precision
 
 
 def colour_folder(folder, count: int = 6):
@@ -60,10 +61,25 @@ def test_training_a_folder_without_arch_uses_the_recommendation_and_says_so(tmp_
     config = result.run.config
     assert (config.arch, config.augment, config.image_size) == (
         choice.arch, choice.augment, choice.image_size)
+    assert config.precision == check_precision(choice.precision)  # what "auto" became here
     assert choice.describe() in capsys.readouterr().out
 
 
-def test_named_arch_and_augment_win_over_the_recommendation(tmp_path):
+def test_a_named_arch_on_a_folder_takes_the_recommended_augmentation_and_precision(tmp_path):
+    import ganzoo
+
+    folder = str(colour_folder(tmp_path / "pictures"))
+    choice = recommend(folder, 64)
+
+    config = ganzoo.train("dcgan", folder, steps=1, batch_size=2, image_size=64,
+                          out=tmp_path / "runs", progress=False).run.config
+
+    assert (config.augment, config.precision) == ("diffaugment", check_precision("auto"))
+    assert (config.augment, config.precision) == (choice.augment,
+                                                  check_precision(choice.precision))
+
+
+def test_a_named_arch_on_digits_sized_data_trains_without_augmentation_in_float32(tmp_path):
     import ganzoo
 
     folder = str(colour_folder(tmp_path / "pictures"))
@@ -71,7 +87,39 @@ def test_named_arch_and_augment_win_over_the_recommendation(tmp_path):
     config = ganzoo.train("mlp-gan", folder, steps=1, batch_size=2, image_size=28,
                           out=tmp_path / "runs", progress=False).run.config
 
-    assert (config.arch, config.augment) == ("mlp-gan", "none")
+    assert (config.augment, config.precision) == ("none", "float32")
+
+
+def test_a_registry_without_the_recommended_augmentation_trains_without_one(tmp_path):
+    import ganzoo
+    from ganzoo import __version__, losses
+    from ganzoo.architectures import dcgan
+    from ganzoo.data import builtin as datasets
+    from ganzoo.registry import Registry
+    from ganzoo.training import callbacks
+
+    registry = Registry(autoload=False)
+    for module, name in ((losses, "losses"), (datasets, "datasets"), (callbacks, "callbacks"),
+                         (dcgan, "dcgan")):
+        registry.register(module, name, "ganzoo", __version__)
+    folder = str(colour_folder(tmp_path / "pictures"))
+
+    config = ganzoo.train("dcgan", folder, steps=1, batch_size=2, image_size=64,
+                          out=tmp_path / "runs", progress=False, registry=registry).run.config
+
+    assert config.augment == "none"
+
+
+def test_named_arch_and_augment_win_over_the_recommendation(tmp_path):
+    import ganzoo
+
+    folder = str(colour_folder(tmp_path / "pictures"))
+
+    config = ganzoo.train("mlp-gan", folder, steps=1, batch_size=2, image_size=64,
+                          augment="ada", precision="float32", out=tmp_path / "runs",
+                          progress=False).run.config
+
+    assert (config.arch, config.augment, config.precision) == ("mlp-gan", "ada", "float32")
 
 
 def test_the_command_line_trains_a_folder_without_arch(tmp_path, capsys):

@@ -49,6 +49,8 @@ def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
     from ganzoo.data import load_data
     from ganzoo.data.folder import DEFAULT_BACKGROUND, DEFAULT_FIT
     from ganzoo.training.average import check_decay
+    from ganzoo.training.recommend import recommend
+    from ganzoo.training.runtime import check_precision
 
     defaults = spec.defaults
     loss = requested["loss"] or defaults.loss
@@ -92,7 +94,13 @@ def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
                 "version": provider.version},
         ganzoo_version=ganzoo.__version__, data_fingerprint=dataset.fingerprint, **reading,
     )
-    augment = requested.get("augment") or "none"
+    # What the caller leaves unsaid of augmentation and precision is the measured
+    # recommendation for this data at this size, the same with or without a named architecture.
+    # A registry without the recommended augmentation (a plugin's own test registry) trains
+    # without one rather than refusing a name nobody asked for.
+    fallback = recommend(requested["data"], image_size)
+    augment = requested.get("augment") or (
+        fallback.augment if fallback.augment in registry.augmentations() else "none")
     if augment != "none":
         registry.augmentation(augment)  # an unknown name fails before the run directory exists
     config.augment = augment
@@ -101,6 +109,8 @@ def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
     for name in ("precision", "xla", "strategy", "eval_every"):
         if requested.get(name) is not None:
             setattr(config, name, requested[name])
+    if requested.get("precision") is None:
+        config.precision = check_precision(fallback.precision)
     return Resolved(config, dataset)
 
 

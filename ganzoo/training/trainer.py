@@ -87,13 +87,17 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         strategy: ``"default"`` (one device), ``"mirrored"`` (every local GPU),
             ``"multi-worker"`` (the machines in ``TF_CONFIG``; only the chief writes the run
             directory), or a `tf.distribute.Strategy`. `batch_size` is the global batch.
-        precision: ``"float32"`` (default), ``"mixed_bfloat16"`` or ``"mixed_float16"`` (Keras
+        precision: ``"float32"``, ``"mixed_bfloat16"``, ``"mixed_float16"`` (Keras
             mixed-precision policy; float16 gets dynamic loss scaling; logits, losses and the
-            generator's output stay float32).
+            generator's output stay float32) or ``"auto"`` (what this machine computes fastest;
+            the run records the one chosen). Default: the recommendation for the data
+            (`ganzoo.training.recommend`): ``"auto"`` for pictures over 32 px, ``"float32"``
+            for digits-sized data.
         xla: compile the training step with XLA.
         augment: a discriminator augmentation for small data sets, ``"diffaugment"`` or
-            ``"ada"`` (``ganzoo list`` shows the installed ones), or ``"none"`` (default).
-            Fixed for a run.
+            ``"ada"`` (``ganzoo list`` shows the installed ones), or ``"none"``. Default: the
+            recommendation for the data: ``"diffaugment"`` for pictures over 32 px, ``"none"``
+            for digits-sized data. Fixed for a run.
         ema_decay: decay of the moving average of the generator's weights that samples,
             evaluation and export use (default: the architecture's, 0.999 for most; 0 uses the
             trained weights as they are).
@@ -121,13 +125,14 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     if resume is None and arch is None:
         from ganzoo.training.recommend import recommend
 
-        # No architecture named: the measured recommendation for this data (issue #13).
+        # No architecture named: the measured recommendation for this data (issue #13); its
+        # augmentation and precision are every new run's defaults (setup.new_run).
         choice = recommend(data, image_size)
         arch, image_size = choice.arch, image_size or choice.image_size
-        augment = choice.augment if augment is None else augment
-        precision = choice.precision if precision is None else precision
-        if progress:
-            print(choice.describe(), flush=True)
+        if progress:  # the line names the flags this run really trains with
+            print(dataclasses.replace(choice, augment=augment or choice.augment,
+                                      precision=precision or choice.precision).describe(),
+                  flush=True)
     requested = dict(
         arch=arch, data=data, steps=steps, batch_size=batch_size, image_size=image_size,
         channels=channels, loss=loss, latent_dim=latent_dim, seed=seed,
