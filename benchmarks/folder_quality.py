@@ -168,19 +168,21 @@ def table(workdir: Path, rungs: dict, minutes: float, floor_memorisation: dict) 
              f"and a 100-picture subset; each run gets {minutes:g} minutes of wall time on this "
              f"machine, alone, counted from its process's start. ganzoo's runs are `ganzoo train "
              f"--data DIR --image-size 64` with the flags their names say and `--precision auto` "
-             f"(bfloat16 on this CPU); `peer` is the keras.io ADA example re-implemented "
+             f"(bfloat16 on this CPU) unless the name ends in float32; `peer` is the keras.io ADA example re-implemented "
              f"(benchmarks/_peer_gan_ada.py; float32, as published). Each moving-average "
              f"generator is scored on {rungs['real']['samples']} samples in the label-free "
              f"feature space of the full set, beside the ladder (lower FID/KID is better); "
-             f"memorisation is against the pictures the run trained on.", "",
-             "| regime | run | seed | steps | images seen | FID | KID x1000 | precision | "
-             "recall | memorisation |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             f"memorisation is against the pictures the run trained on. Load is the 1-minute load "
+             f"average before and after each run; a run keeps about 2 of it busy itself, more "
+             f"means tests at nice 19 ran beside it and it got fewer steps.", "",
+             "| regime | run | seed | steps | images seen | load | FID | KID x1000 | precision | "
+             "recall | memorisation |", "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
     for name, m in rungs.items():
-        lines.append(f"| ladder | {name} | | | | {m['fid']:.2f} | {1000 * m['kid']:.2f} | "
+        lines.append(f"| ladder | {name} | | | | | {m['fid']:.2f} | {1000 * m['kid']:.2f} | "
                      f"{m['precision']:.3f} | {m['recall']:.3f} | |")
     for regime in REGIMES:
         floor = floor_memorisation.get(regime)
-        lines.append(f"| {regime} | real images it never saw | | | | | | | | "
+        lines.append(f"| {regime} | real images it never saw | | | | | | | | | "
                      f"{'0.05 by construction' if floor is None else f'{floor:.3f}'} |")
         for config in CONFIGS:
             for folder in sorted(workdir.glob(f"{regime}-{config}-s*")):
@@ -189,7 +191,8 @@ def table(workdir: Path, rungs: dict, minutes: float, floor_memorisation: dict) 
                 r = json.loads((folder / "result.json").read_text())
                 s = json.loads((folder / "score.json").read_text())
                 lines.append(f"| {regime} | {config} | {r['seed']} | {r['steps']} | "
-                             f"{r['images']} | {s['fid']:.2f} | {1000 * s['kid']:.2f} | "
+                             f"{r['images']} | {r['load_before']:.1f} → {r['load_after']:.1f} | "
+                             f"{s['fid']:.2f} | {1000 * s['kid']:.2f} | "
                              f"{s['precision']:.3f} | {s['recall']:.3f} | "
                              f"{s['memorisation']:.3f} |")
     return "\n".join(lines)
@@ -231,9 +234,9 @@ def main() -> None:
     from ganzoo.metrics import memorisation
 
     pictures_of = {regime: sorted(folder.glob("*.png")) for regime, folder in folders.items()}
-    real = read_pictures(pictures_of["full"])
-    trained_on = {regime: evaluator.network.embed(read_pictures(paths)).features
-                  for regime, paths in pictures_of.items()}
+    real = {regime: read_pictures(paths) for regime, paths in pictures_of.items()}
+    trained_on = {regime: evaluator.network.embed(pictures).features
+                  for regime, pictures in real.items()}
     # The floor: real pictures the 100-shot runs never saw, against the ones they trained on.
     # (The full set has no unseen pictures; there the floor is 0.05 by construction.)
     names = {p.name for p in pictures_of["100-shot"]}
@@ -254,26 +257,35 @@ def main() -> None:
                         text + "\n\n" + pictures(args.workdir, real))
 
 
-def pictures(workdir: Path, real) -> str:
-    """Copy the seed-0 sample grids, and a grid of real pictures, into docs/images; return the
-    Markdown that shows them side by side, with OpenMoji's attribution."""
+def pictures(workdir: Path, real: dict) -> str:
+    """Copy the seed-0 sample grids, and a grid of each regime's real pictures, into
+    docs/images; return the Markdown that shows them side by side, a row per regime, with
+    OpenMoji's attribution."""
     import _openmoji
     import numpy as np
 
-    chosen = np.random.default_rng(0).choice(len(real), GRID * GRID, replace=False)
-    save_grid(real[np.sort(chosen)], IMAGES / "folder-real.png")
-    shown = [("real OpenMoji", "folder-real.png")]
+    shown = [c for c in CONFIGS if any((workdir / f"{r}-{c}-s0" / "samples.png").exists()
+                                       for r in REGIMES)]
+    lines = ["| regime | real pictures | " + " | ".join(shown) + " |",
+             "|---|---|" + "---|" * len(shown)]
     for regime in REGIMES:
-        for config in CONFIGS:
+        cells = []
+        for config in shown:
             grid_file = workdir / f"{regime}-{config}-s0" / "samples.png"
+            name = f"folder-{regime}-{config}.png"
             if grid_file.exists():
-                name = f"folder-{regime}-{config}.png"
                 shutil.copyfile(grid_file, IMAGES / name)
-                shown.append((f"{regime}: {config}", name))
-    header = "| " + " | ".join(label for label, _ in shown) + " |"
-    rule = "|" + "---|" * len(shown)
-    row = "| " + " | ".join(f"![{label}](images/{name})" for label, name in shown) + " |"
-    return "\n".join([header, rule, row, "", _openmoji.attribution() + "."])
+            cells.append(f"![{regime}: {config}](images/{name})" if grid_file.exists() else "")
+        if not any(cells):
+            continue
+        pictures_ = real[regime]
+        chosen = np.random.default_rng(0).choice(len(pictures_), GRID * GRID, replace=False)
+        # The full set's grid keeps its old name: the README shows it.
+        name = "folder-real.png" if regime == "full" else f"folder-real-{regime}.png"
+        save_grid(pictures_[np.sort(chosen)], IMAGES / name)
+        lines.append(f"| {regime} | ![real pictures, {regime}](images/{name}) | "
+                     + " | ".join(cells) + " |")
+    return "\n".join([*lines, "", _openmoji.attribution() + "."])
 
 
 if __name__ == "__main__":
