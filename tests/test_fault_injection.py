@@ -22,8 +22,9 @@ from _faults import (DAMAGES, Result, assert_no_crash, command, copy_run, digest
                      in_process, user_environment)
 from ganzoo.runs import LOCK, Run
 
-pytestmark = pytest.mark.slow  # 2.6 min on 2 cores, 9 with a process per case (measured under
-# nice beside a benchmark); a third of it is eval's feature network, trained once into the cache.
+# 2.5 min on 2 cores, 9 with a process per case (measured under nice beside a benchmark);
+# 35 s of it trains eval's feature network, once, into the module's cache.
+pytestmark = pytest.mark.slow
 
 STEPS = 4
 
