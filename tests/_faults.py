@@ -147,7 +147,10 @@ def _print_warning(message, category, filename, lineno, file=None, line=None) ->
 def _unchanged_process_state() -> Iterator[None]:
     """Fail if a command leaves behind what would change the next one run in this process."""
     def state() -> dict[str, object]:
-        return {"environment": dict(os.environ), "working directory": os.getcwd(),
+        # Less TF_CPP_MIN_LOG_LEVEL, which tf2onnx sets when first imported (by the first
+        # export), and TensorFlow, imported long before, does not read again.
+        environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+        return {"environment": environment, "working directory": os.getcwd(),
                 "dtype policy": keras.config.dtype_policy().name,
                 "float type": keras.config.floatx(),
                 "signal handlers": [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)],
