@@ -95,7 +95,7 @@ def in_process(capfd: pytest.CaptureFixture[str], *argv: str | os.PathLike) -> R
             code = main([str(arg) for arg in argv])
         except SystemExit as exit_:
             code = _exit_status(exit_.code)
-        except Exception:  # noqa: BLE001 - a crash is what the caller checks for
+        except Exception:  # a crash, which the caller checks for
             traceback.print_exc()
             code = 1
     captured = capfd.readouterr()
