@@ -1,8 +1,12 @@
 """What a user sees when a run directory is damaged, shared, or on a full disk, and a quiet
-command line (issue 12). Every case runs the real command in its own process."""
+command line (issue 12). Commands run through the real entry point: in this process
+(`_faults.in_process`) where only their message and exit status are checked, in their own
+process where the process is the point (a lock held by another one, a killed holder, native
+output, a crash)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import signal
@@ -15,8 +19,10 @@ import numpy as np
 import pytest
 
 import ganzoo
+import tensorflow as tf
 from _faults import (assert_no_crash, assert_one_line_error, command, copy_run, digests,
-                     environment, flip, ganzoo as run_ganzoo, truncate)
+                     environment, flip, ganzoo as run_ganzoo, in_process, truncate,
+                     user_environment)
 from ganzoo.runs import AVERAGE, Run, step_of
 
 STEPS = 4  # checkpoints at every step; three kept: 2, 3, 4
@@ -31,6 +37,14 @@ def pristine(tmp_path_factory) -> Path:
 @pytest.fixture
 def run(pristine, tmp_path) -> Path:
     return copy_run(pristine, tmp_path)
+
+
+@pytest.fixture
+def ganzoo_cli(monkeypatch, tmp_path, capfd):
+    """``ganzoo ARGV`` as a user runs it, through the same entry point, in this process."""
+    user_environment(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    return functools.partial(in_process, capfd)
 
 
 def newest_files(run: Path, suffix: str) -> Path:
@@ -54,11 +68,12 @@ def test_checkpoint_names_and_steps_are_one_fact(run):
     (truncate, DATA), (flip, DATA), (flip, INDEX),
 ], ids=["truncated-data", "bit-flipped-data", "bit-flipped-index"])
 def test_sample_passes_over_a_damaged_newest_checkpoint_with_a_one_line_warning(run, tmp_path,
+                                                                                 ganzoo_cli,
                                                                                  damage):
     spoil, suffix = damage
     spoil(newest_files(run, suffix))
     before = digests(run)
-    result = run_ganzoo("sample", run, "--n", "4", "--out", tmp_path / "grid.png")
+    result = ganzoo_cli("sample", run, "--n", "4", "--out", tmp_path / "grid.png")
     assert_no_crash(result)
     assert result.code == 0
     [warning] = result.lines()
@@ -70,10 +85,10 @@ def test_sample_passes_over_a_damaged_newest_checkpoint_with_a_one_line_warning(
     assert (tmp_path / "grid.png").read_bytes() == (tmp_path / "expected.png").read_bytes()
 
 
-def test_export_uses_the_newest_intact_checkpoint_when_the_latest_is_truncated(run):
+def test_export_uses_the_newest_intact_checkpoint_when_the_latest_is_truncated(run, ganzoo_cli):
     truncate(newest_files(run, DATA))
     before = digests(run)
-    result = run_ganzoo("export", run, "--format", "onnx", "--repeats", "1")
+    result = ganzoo_cli("export", run, "--format", "onnx", "--repeats", "1")
     assert_no_crash(result)
     assert result.code == 0, result.err
     assert f"ckpt-{STEPS}' is damaged" in result.err
@@ -83,25 +98,24 @@ def test_export_uses_the_newest_intact_checkpoint_when_the_latest_is_truncated(r
 
 
 def test_without_an_intact_checkpoint_every_command_fails_in_one_line_and_changes_nothing(
-        run, tmp_path):
+        run, tmp_path, ganzoo_cli):
     for step in Run.open(run).checkpoint_steps():
         truncate(Path(Run.open(run).checkpoint_name(step) + DATA))
     before = digests(run)
     for argv in (["sample", run, "--out", tmp_path / "grid.png"],
                  ["export", run, "--format", "onnx"],
                  ["train", "--resume", run, "--quiet"]):
-        assert_one_line_error(run_ganzoo(*argv), "has no intact checkpoint", "ckpt-2")
+        assert_one_line_error(ganzoo_cli(*argv), "has no intact checkpoint", "ckpt-2")
         assert digests(run) == before
     assert not (run / "export").exists() and not (tmp_path / "grid.png").exists()
 
 
-@pytest.mark.slow
 def test_resume_continues_from_the_newest_intact_checkpoint_and_repeats_the_lost_step(
-        run, pristine):
+        run, pristine, ganzoo_cli):
     truncate(newest_files(run, DATA))
     intact = {k: v for k, v in digests(run).items() if k.startswith("checkpoints/ckpt-")
               and not k.startswith(f"checkpoints/ckpt-{STEPS}.")}
-    result = run_ganzoo("train", "--resume", run, "--quiet")
+    result = ganzoo_cli("train", "--resume", run, "--quiet")
     assert_no_crash(result)
     assert result.code == 0, result.err
     [warning] = result.lines()
@@ -193,43 +207,28 @@ def test_a_new_run_that_fails_before_its_first_checkpoint_leaves_no_directory(tm
     assert (tmp_path / "runs").is_dir() and not list((tmp_path / "runs").iterdir())
 
 
-FULL_AT_THIRD_CHECKPOINT = '''
-import sys
-import tensorflow as tf
-from ganzoo.cli import main
+def test_a_full_disk_ends_training_with_one_line_and_a_loadable_checkpoint(tmp_path,
+                                                                           monkeypatch,
+                                                                           ganzoo_cli):
+    save = tf.train.CheckpointManager.save
+    calls = []
 
-save = tf.train.CheckpointManager.save
-calls = []
+    def full(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # the message TensorFlow's file writer gives for ENOSPC
+            raise tf.errors.ResourceExhaustedError(
+                None, None, "ckpt-3_temp/part-00000-of-00001.data-00000-of-00001; "
+                "No space left on device")
+        return save(self, *args, **kwargs)
 
-
-def full(self, *args, **kwargs):
-    calls.append(1)
-    if len(calls) == 3:  # the message TensorFlow's file writer gives for ENOSPC
-        raise tf.errors.ResourceExhaustedError(
-            None, None, "ckpt-3_temp/part-00000-of-00001.data-00000-of-00001; "
-            "No space left on device")
-    return save(self, *args, **kwargs)
-
-
-tf.train.CheckpointManager.save = full
-sys.exit(main())
-'''
-
-
-def test_a_full_disk_ends_training_with_one_line_and_a_loadable_checkpoint(tmp_path):
+    monkeypatch.setattr(tf.train.CheckpointManager, "save", full)
     out = tmp_path / "runs"
-    done = subprocess.run([sys.executable, "-c", FULL_AT_THIRD_CHECKPOINT, "train", "--arch",
-                           "dcgan", "--steps", "5", "--checkpoint-every", "1", "--batch-size",
-                           "8", "--out", str(out), "--quiet"],
-                          capture_output=True, text=True, env=environment())
+    result = ganzoo_cli("train", "--arch", "dcgan", "--steps", "5", "--checkpoint-every", "1",
+                        "--batch-size", "8", "--out", out, "--quiet")
     [run] = out.iterdir()
-    # (This driver imports TensorFlow before ganzoo's main() can quiet it.)
-    lines = [line for line in done.stderr.splitlines() if line.startswith("ganzoo")]
-    assert done.returncode == 2 and len(lines) == 1, done.stderr
-    assert "Traceback" not in done.stderr
-    assert "No space left on the device of" in lines[0] and str(run) in lines[0]
-    assert re.search(r"a checkpoint needs \d+\.\d MB and \d+\.\d MB is free", lines[0])
-    assert "ckpt-2, is intact" in lines[0] and f"--resume {run}" in lines[0]
+    assert_one_line_error(result, "No space left on the device of", str(run), "ckpt-2, is intact",
+                          f"--resume {run}")
+    assert re.search(r"a checkpoint needs \d+\.\d MB and \d+\.\d MB is free", result.err)
     assert Run.open(run).checkpoint_steps() == [1, 2]
     Run.open(run).load_generator()
 
@@ -241,13 +240,13 @@ def _mount_tmpfs(folder: Path, megabytes: int) -> bool:
     return done.returncode == 0
 
 
-@pytest.mark.slow
-def test_a_really_full_disk_names_the_folder_and_keeps_the_last_checkpoint(tmp_path):
+def test_a_really_full_disk_names_the_folder_and_keeps_the_last_checkpoint(tmp_path,
+                                                                          ganzoo_cli):
     disk = tmp_path / "disk"
     if not _mount_tmpfs(disk, 40):  # a dcgan checkpoint with its weight average: 16 MB
         pytest.skip("mounting a tmpfs needs root (CAP_SYS_ADMIN)")
     try:
-        result = run_ganzoo("train", "--arch", "dcgan", "--steps", "20", "--checkpoint-every",
+        result = ganzoo_cli("train", "--arch", "dcgan", "--steps", "20", "--checkpoint-every",
                             "1", "--batch-size", "8", "--out", disk, "--quiet")
         [run] = disk.iterdir()
         assert_one_line_error(result, "No space left on the device of", str(run),
