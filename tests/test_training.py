@@ -61,6 +61,16 @@ def test_the_saved_generator_reloads_in_safe_mode_and_matches_the_checkpoint(arc
                                from_checkpoint(inputs, training=False), atol=1e-6)
 
 
+def test_the_saved_generator_of_a_mixed_precision_run_computes_in_float32(tmp_path):
+    run = ganzoo.train("dcgan", steps=2, out=tmp_path, precision="mixed_bfloat16", **TINY).run
+    from_file = ganzoo.load_generator(run.generator_path)
+    z = latents(4, run.config.latent_dim, seed=3)
+
+    assert {layer.dtype_policy.name for layer in from_file.layers} == {"float32"}
+    np.testing.assert_allclose(from_file(z, training=False),
+                               run.load_generator()(z, training=False), atol=1e-6)
+
+
 def test_a_run_directory_holds_everything_to_rebuild_and_inspect_the_run(tmp_path):
     run = ganzoo.train("dcgan", steps=4, out=tmp_path, sample_every=2, log_every=2, **TINY).run
     config = json.loads((run.path / "config.json").read_text())

@@ -177,7 +177,17 @@ class GeneratorFile(Callback):
         if logs["error"] is not None:
             return
         temporary = session.run.path / ".generator.tmp.keras"
-        session.sampler.save(temporary)
+        generator = session.sampler
+        if session.config.precision != "float32":
+            # The file computes in float32, as the checkpoint's generator does
+            # (Run.load_generator): a mixed policy saved with its layers would make every
+            # machine that loads it compute in 16 bits, fast or not there. Weights are float32
+            # under every policy, so they carry over unchanged.
+            generator = session.spec.generator(session.config.image_shape,
+                                               session.config.num_classes,
+                                               session.config.latent_dim)
+            generator.set_weights(session.sampler.get_weights())
+        generator.save(temporary)
         os.replace(temporary, session.run.generator_path)
 
 
