@@ -58,8 +58,9 @@ def recommend(data: str | None, image_size: int | None) -> Recommendation:
         return Recommendation("dcgan", "none", size, "float32",
                               "the digits-sized default, measured in docs/benchmarks.md")
     what = f"{count} pictures" if count is not None else "this data"
-    # 4,494 colour emoji at 64 px, 30 minutes on 2 cores, bfloat16: fastgan with DiffAugment
-    # reached FID 9.1 (recall 0.50), dcgan with it 13.1 (0.05), dcgan without it 24.7, the
-    # keras.io ADA example 112 (docs/benchmarks.md, "Your own pictures"; one seed so far).
+    # 4,494 colour emoji at 64 px, 30 minutes on 2 cores: fastgan with DiffAugment in bfloat16
+    # reached FID 9.1 and 7.8 (seeds 0, 1; recall 0.50), in float32 11.1 (1.5x fewer steps);
+    # dcgan with DiffAugment 13.1, without it 24.7; the keras.io ADA example 112. On 100 of
+    # them fastgan 10.8, the example 116 (docs/benchmarks.md, "Your own pictures").
     return Recommendation("fastgan", "diffaugment", size, "auto",
                           f"recommended for {what} at {size} px by the colour-folder benchmark")
