@@ -166,15 +166,16 @@ def table(workdir: Path, rungs: dict, minutes: float, floor_memorisation: dict) 
     lines = [f"`python benchmarks/folder_quality.py --workdir DIR --minutes {minutes:g}` "
              f"(`pip install -e '.[bench]'`): OpenMoji rendered at 64x64 on white, the full set "
              f"and a 100-picture subset; each run gets {minutes:g} minutes of wall time on this "
-             f"machine, alone, counted from its process's start. ganzoo's runs are `ganzoo train "
+             f"machine, counted from its process's start. ganzoo's runs are `ganzoo train "
              f"--data DIR --image-size 64` with the flags their names say and `--precision auto` "
-             f"(bfloat16 on this CPU) unless the name ends in float32; `peer` is the keras.io ADA example re-implemented "
-             f"(benchmarks/_peer_gan_ada.py; float32, as published). Each moving-average "
-             f"generator is scored on {rungs['real']['samples']} samples in the label-free "
-             f"feature space of the full set, beside the ladder (lower FID/KID is better); "
-             f"memorisation is against the pictures the run trained on. Load is the 1-minute load "
-             f"average before and after each run; a run keeps about 2 of it busy itself, more "
-             f"means tests at nice 19 ran beside it and it got fewer steps.", "",
+             f"(bfloat16 on this CPU) unless the name ends in float32; `peer` is the keras.io ADA "
+             f"example re-implemented (benchmarks/_peer_gan_ada.py; float32, as published). "
+             f"Each moving-average generator is scored on {rungs['real']['samples']} samples "
+             f"in the label-free feature space of the full set, beside the ladder (lower "
+             f"FID/KID is better); memorisation is against the pictures the run trained on. "
+             f"Load is the 1-minute load average before and after each run; a run keeps about "
+             f"2 of it busy itself, more means tests at nice 19 ran beside it and it got fewer "
+             f"steps.", "",
              "| regime | run | seed | steps | images seen | load | FID | KID x1000 | precision | "
              "recall | memorisation |", "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
     for name, m in rungs.items():
@@ -241,8 +242,8 @@ def main() -> None:
     # (The full set has no unseen pictures; there the floor is 0.05 by construction.)
     names = {p.name for p in pictures_of["100-shot"]}
     unseen_paths = [p for p in pictures_of["full"] if p.name not in names][:evaluator.n]
-    unseen = {"100-shot": memorisation(evaluator.network.embed(read_pictures(unseen_paths)).features,
-                                       trained_on["100-shot"])}
+    unseen_features = evaluator.network.embed(read_pictures(unseen_paths)).features
+    unseen = {"100-shot": memorisation(unseen_features, trained_on["100-shot"])}
     for folder in sorted(args.workdir.glob("*-s*")):
         if (folder / "result.json").exists() and not (folder / "score.json").exists():
             regime, rest = next((r, folder.name[len(r) + 1:]) for r in REGIMES
@@ -278,11 +279,10 @@ def pictures(workdir: Path, real: dict) -> str:
             cells.append(f"![{regime}: {config}](images/{name})" if grid_file.exists() else "")
         if not any(cells):
             continue
-        pictures_ = real[regime]
-        chosen = np.random.default_rng(0).choice(len(pictures_), GRID * GRID, replace=False)
+        chosen = np.random.default_rng(0).choice(len(real[regime]), GRID * GRID, replace=False)
         # The full set's grid keeps its old name: the README shows it.
         name = "folder-real.png" if regime == "full" else f"folder-real-{regime}.png"
-        save_grid(pictures_[np.sort(chosen)], IMAGES / name)
+        save_grid(real[regime][np.sort(chosen)], IMAGES / name)
         lines.append(f"| {regime} | ![real pictures, {regime}](images/{name}) | "
                      + " | ".join(cells) + " |")
     return "\n".join([*lines, "", _openmoji.attribution() + "."])

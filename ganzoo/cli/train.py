@@ -38,8 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "it off)")
     parser.add_argument("--augment", metavar="NAME",
                         help="discriminator augmentation for small data: diffaugment, ada or "
-                             "none (default: diffaugment for pictures over 32 px, none for digits-sized data; "
-                             "see docs/training.md)")
+                             "none (default: diffaugment for pictures over 32 px, none for "
+                             "digits-sized data; see docs/training.md)")
     parser.add_argument("--strict", action="store_true", default=None,
                         help="fail on the first unreadable image instead of skipping it")
     # Checked by ganzoo.train (ganzoo.data.folder), which knows the valid values.
@@ -49,8 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fit", help="how a folder's non-square images become square: crop "
                                       "(default: the centre square), pad or stretch")
     parser.add_argument("--precision", choices=PRECISIONS,
-                        help="numeric precision of the networks' computation; auto: bfloat16 where "
-                             "the hardware has it (default: auto for pictures over 32 px, "
+                        help="numeric precision of the networks' computation; auto: bfloat16 "
+                             "where the hardware has it (default: auto for pictures over 32 px, "
                              "float32 for digits-sized data)")
     parser.add_argument("--xla", action=argparse.BooleanOptionalAction, default=None,
                         help="compile the training step with XLA")

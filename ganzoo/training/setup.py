@@ -106,11 +106,10 @@ def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
     config.augment = augment
     config.plugins = registry.provenance(architecture=spec.name, loss=loss, dataset=data,
                                          augmentation=None if augment == "none" else augment)
-    for name in ("precision", "xla", "strategy", "eval_every"):
+    config.precision = requested.get("precision") or check_precision(fallback.precision)
+    for name in ("xla", "strategy", "eval_every"):
         if requested.get(name) is not None:
             setattr(config, name, requested[name])
-    if requested.get("precision") is None:
-        config.precision = check_precision(fallback.precision)
     return Resolved(config, dataset)
 
 
