@@ -22,14 +22,6 @@ def test_fastgan_builds_at_64_128_and_256_pixels_with_a_decoder_at_half_the_side
         assert reconstruction == (None, min(size // 2, 128), min(size // 2, 128), 3)
 
 
-def test_the_generator_alternates_two_and_one_convolution_blocks_as_the_official_code():
-    generator = ganzoo.get_architecture("fastgan").generator((256, 256, 3), 0, 256)
-    names = {layer.name for layer in generator.layers}
-    assert [side for side in (8, 16, 32, 64, 128, 256) if f"g{side}b_value" in names] \
-        == [8, 32, 128]
-    assert all(f"g{side}a_value" in names for side in (8, 16, 32, 64, 128, 256))
-
-
 def test_skip_layer_excitation_gates_the_large_map_channel_by_channel():
     low = keras.Input((16, 16, 4))
     high = keras.Input((64, 64, 6))
