@@ -18,6 +18,11 @@ Deviations, each named:
 - The reconstruction is scored by mean squared error, not LPIPS, whose pretrained network
   ganzoo cannot download; weight 1 as in the paper.
 - The logit is the mean of a 5x5 map of patch logits (the paper sums the patch hinge losses).
+- No spectral normalisation: the official code wraps every convolution of both networks in
+  it; here batch norm, the hinge loss, augmentation and the decoder keep training stable.
+- Up-blocks: two convolutions at every side from 16 px up; the official code alternates two
+  (8, 32, 128 px) and one (16, 64, 256 px). Its alternation with the paper's batch 8 was
+  measured on the colour folder and not adopted (docs/benchmarks.md, "Your own pictures").
 - No noise injection in the generator (its outputs stay a function of z, and exports simple).
 - Widths: the paper's channel table (`_WIDTH_MULTIPLIERS`) times 32 instead of 64, to train in
   minutes per thousand steps on a CPU; plain hinge (the paper's real-side hinge margin is drawn
@@ -155,7 +160,9 @@ FASTGAN = ArchitectureSpec(
                 "Synthesis", "https://arxiv.org/abs/2101.04775"),
     build_generator=build_generator,
     build_discriminator=build_discriminator,
-    # The paper: Adam(2e-4, beta_1=0.5, beta_2=0.999), batch 8, hinge loss, z of 256.
+    # The paper: Adam(2e-4, beta_1=0.5, beta_2=0.999), batch 8, hinge loss, z of 256. Batch 16
+    # here: batch 8 (with the official up-blocks) gave 2.4x the steps in 30 minutes on a CPU
+    # and no better FID or KID (docs/benchmarks.md, "Your own pictures").
     defaults=Defaults(latent_dim=256, batch_size=16, loss="hinge", generator_lr=2e-4,
                       discriminator_lr=2e-4, beta_1=0.5, beta_2=0.999, steps=3000,
                       image_size=64),
