@@ -60,7 +60,7 @@ def recommend(data: str | None, image_size: int | None) -> Recommendation:
     what = f"{count} pictures" if count is not None else "this data"
     # 4,494 colour emoji at 64 px, 30 minutes on 2 cores: fastgan with DiffAugment in bfloat16
     # reached FID 9.1 and 7.8 (seeds 0, 1; recall 0.50), in float32 11.1 (1.5x fewer steps);
-    # dcgan with DiffAugment 13.1, without it 24.7; the keras.io ADA example 112. On 100 of
-    # them fastgan 10.8, the example 116 (docs/benchmarks.md, "Your own pictures").
+    # dcgan with DiffAugment 13.1, without it 24.7; the keras.io ADA example 112 and 102. On
+    # 100 of them fastgan 10.8, the example 116 (docs/benchmarks.md, "Your own pictures").
     return Recommendation("fastgan", "diffaugment", size, "auto",
                           f"recommended for {what} at {size} px by the colour-folder benchmark")
