@@ -257,11 +257,11 @@ def main() -> None:
     # What a generator that copies the 100 pictures exactly would score against the full set:
     # the 100-shot regime's own floor. (Its precision and recall are left out: among repeated
     # pictures the nearest-neighbour radii are zero.)
-    few = real["100-shot"]
-    copies = few[np.arange(evaluator.n) % len(few)]
-    copied = evaluator.score(copies)
+    repeat = np.arange(evaluator.n) % len(real["100-shot"])
+    copied = evaluator.score(real["100-shot"][repeat])
+    # The copies' features are the training pictures' own, already embedded.
     copier = {"100-shot": {"fid": copied.fid, "kid": copied.kid, "memorisation": memorisation(
-        evaluator.network.embed(copies).features, trained_on["100-shot"])}}
+        trained_on["100-shot"][repeat], trained_on["100-shot"])}}
     for folder in sorted(args.workdir.glob("*-s*")):
         if (folder / "result.json").exists() and not (folder / "score.json").exists():
             regime, rest = next((r, folder.name[len(r) + 1:]) for r in REGIMES

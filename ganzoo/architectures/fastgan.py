@@ -161,8 +161,7 @@ FASTGAN = ArchitectureSpec(
     build_generator=build_generator,
     build_discriminator=build_discriminator,
     # The paper: Adam(2e-4, beta_1=0.5, beta_2=0.999), batch 8, hinge loss, z of 256. Batch 16
-    # here: batch 8 (with the official up-blocks) gave 2.4x the steps in 30 minutes on a CPU
-    # and no better FID or KID (docs/benchmarks.md, "Your own pictures").
+    # here: see the up-block deviation above for why batch 8 was not adopted.
     defaults=Defaults(latent_dim=256, batch_size=16, loss="hinge", generator_lr=2e-4,
                       discriminator_lr=2e-4, beta_1=0.5, beta_2=0.999, steps=3000,
                       image_size=64),
