@@ -90,24 +90,47 @@ def test_a_named_arch_on_digits_sized_data_trains_without_augmentation_in_float3
     assert (config.augment, config.precision) == ("none", "float32")
 
 
-def test_a_registry_without_the_recommended_augmentation_trains_without_one(tmp_path):
-    import ganzoo
+def registry_without_augmentations():
+    """ganzoo's built-in losses, data sets, callbacks, dcgan and fastgan, and no augmentation:
+    a registry like a plugin's own test registry."""
     from ganzoo import __version__, losses
-    from ganzoo.architectures import dcgan
+    from ganzoo.architectures import dcgan, fastgan
     from ganzoo.data import builtin as datasets
     from ganzoo.registry import Registry
     from ganzoo.training import callbacks
 
     registry = Registry(autoload=False)
     for module, name in ((losses, "losses"), (datasets, "datasets"), (callbacks, "callbacks"),
-                         (dcgan, "dcgan")):
+                         (dcgan, "dcgan"), (fastgan, "fastgan")):
         registry.register(module, name, "ganzoo", __version__)
+    return registry
+
+
+def test_a_registry_without_the_recommended_augmentation_trains_without_one(tmp_path):
+    import ganzoo
+
     folder = str(colour_folder(tmp_path / "pictures"))
 
     config = ganzoo.train("dcgan", folder, steps=1, batch_size=2, image_size=64,
-                          out=tmp_path / "runs", progress=False, registry=registry).run.config
+                          out=tmp_path / "runs", progress=False,
+                          registry=registry_without_augmentations()).run.config
 
     assert config.augment == "none"
+
+
+def test_the_recommendation_line_says_no_augmentation_where_the_registry_has_none(tmp_path,
+                                                                                   capsys):
+    import ganzoo
+
+    folder = str(colour_folder(tmp_path / "pictures"))
+
+    config = ganzoo.train(data=folder, steps=1, batch_size=2, out=tmp_path / "runs",
+                          registry=registry_without_augmentations()).run.config
+
+    line = next(line for line in capsys.readouterr().out.splitlines()
+                if line.startswith("No --arch given"))
+    assert config.augment == "none"
+    assert "--augment none" in line and "diffaugment" not in line
 
 
 def test_named_arch_and_augment_win_over_the_recommendation(tmp_path):

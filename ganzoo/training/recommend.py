@@ -8,6 +8,7 @@ both together, with the figures that justify the change.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -31,6 +32,14 @@ class Recommendation:
     def flags(self) -> str:
         return (f"--arch {self.arch} --augment {self.augment} --image-size {self.image_size} "
                 f"--precision {self.precision}")
+
+    def within(self, registry) -> Recommendation:
+        """This recommendation as `registry` can train it: a registry without the recommended
+        augmentation (a plugin's own test registry) trains without one rather than refusing a
+        name nobody asked for."""
+        if self.augment in registry.augmentations():
+            return self
+        return dataclasses.replace(self, augment="none")
 
     def describe(self) -> str:
         return (f"No --arch given: training {self.flags} ({self.reason}; name --arch to choose "
@@ -59,8 +68,9 @@ def recommend(data: str | None, image_size: int | None) -> Recommendation:
                               "the digits-sized default, measured in docs/benchmarks.md")
     what = f"{count} pictures" if count is not None else "this data"
     # 4,494 colour emoji at 64 px, 30 minutes on 2 cores: fastgan with DiffAugment in bfloat16
-    # reached FID 9.1 and 7.8 (seeds 0, 1; recall 0.50), in float32 11.1 (1.5x fewer steps);
-    # dcgan with DiffAugment 13.1, without it 24.7; the keras.io ADA example 112 and 102. On
-    # 100 of them fastgan 10.8, the example 116 (docs/benchmarks.md, "Your own pictures").
+    # reached FID 9.1 and 7.8 (seeds 0, 1; recall 0.50), 5.2 and 5.6 in 60 minutes, in float32
+    # 11.1 (1.5x fewer steps); dcgan with DiffAugment 13.1, without it 24.7; the keras.io ADA
+    # example 112 and 102. On 100 of them fastgan 10.8 and 9.6, the example 116 and 104
+    # (docs/benchmarks.md, "Your own pictures").
     return Recommendation("fastgan", "diffaugment", size, "auto",
                           f"recommended for {what} at {size} px by the colour-folder benchmark")

@@ -16,6 +16,7 @@ from typing import Any
 
 from ganzoo.errors import GanzooError, RunError
 from ganzoo.runs import CONFIG, FIXED, MAY_CHANGE, Run, RunConfig, resume_policy, write_atomic
+from ganzoo.training.recommend import Recommendation, recommend
 
 SAMPLE_FRAMES = 30
 """Sample grids a run writes by default (the frames of ``training.gif``)."""
@@ -42,14 +43,15 @@ def check_values(requested: dict[str, Any]) -> None:
         raise GanzooError(f"seed must be zero or positive. Received: seed={requested['seed']}.")
 
 
-def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
+def new_run(spec, registry, requested: dict[str, Any],
+            recommendation: Recommendation | None = None) -> Resolved:
     """The config of a new run of `spec`: `requested` values (None: the default) over the
-    architecture's defaults, checked, with the data opened and its shape settled."""
+    architecture's defaults, checked, with the data opened and its shape settled.
+    `recommendation`: the one already made for this data at this size, if any."""
     import ganzoo
     from ganzoo.data import load_data
     from ganzoo.data.folder import DEFAULT_BACKGROUND, DEFAULT_FIT
     from ganzoo.training.average import check_decay
-    from ganzoo.training.recommend import recommend
     from ganzoo.training.runtime import check_precision
 
     defaults = spec.defaults
@@ -96,11 +98,8 @@ def new_run(spec, registry, requested: dict[str, Any]) -> Resolved:
     )
     # What the caller leaves unsaid of augmentation and precision is the measured
     # recommendation for this data at this size, the same with or without a named architecture.
-    # A registry without the recommended augmentation (a plugin's own test registry) trains
-    # without one rather than refusing a name nobody asked for.
-    fallback = recommend(requested["data"], image_size)
-    augment = requested.get("augment") or (
-        fallback.augment if fallback.augment in registry.augmentations() else "none")
+    fallback = (recommendation or recommend(requested["data"], image_size)).within(registry)
+    augment = requested.get("augment") or fallback.augment
     if augment != "none":
         registry.augmentation(augment)  # an unknown name fails before the run directory exists
     config.augment = augment

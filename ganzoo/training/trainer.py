@@ -122,6 +122,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     from ganzoo.training import runtime, setup
     from ganzoo.training.average import check_decay
 
+    choice = None
     if resume is None and arch is None:
         from ganzoo.training.recommend import recommend
 
@@ -129,10 +130,6 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
         # augmentation and precision are every new run's defaults (setup.new_run).
         choice = recommend(data, image_size)
         arch, image_size = choice.arch, image_size or choice.image_size
-        if progress:  # the line names the flags this run really trains with
-            print(dataclasses.replace(choice, augment=augment or choice.augment,
-                                      precision=precision or choice.precision).describe(),
-                  flush=True)
     requested = dict(
         arch=arch, data=data, steps=steps, batch_size=batch_size, image_size=image_size,
         channels=channels, loss=loss, latent_dim=latent_dim, seed=seed,
@@ -149,6 +146,12 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     distribution = runtime.make_strategy(strategy if strategy is not None else recorded)
     chief = runtime.is_chief(distribution)
     registry = registry or default_registry()
+    if choice is not None:
+        choice = choice.within(registry)
+        if progress:  # the line names the flags this run really trains with
+            print(dataclasses.replace(choice, augment=augment or choice.augment,
+                                      precision=precision or choice.precision).describe(),
+                  flush=True)
     # One writer per run (issue 12): the chief holds the run's lock for the whole session, and
     # writes nothing to the run before it has it.
     held = contextlib.ExitStack()
@@ -159,7 +162,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
                 held.enter_context(resolved.run.lock())
                 setup.save_changed_config(resolved.run)
         else:
-            resolved = setup.new_run(registry.architecture(arch), registry, requested)
+            resolved = setup.new_run(registry.architecture(arch), registry, requested, choice)
             if chief:
                 resolved.run = setup.create_run_directory(Path(out), resolved.config)
                 held.enter_context(resolved.run.lock())
