@@ -59,8 +59,12 @@ GANZOO = {
     "dcgan-ada": ["--arch", "dcgan", "--augment", "ada", "--precision", "auto"],
     "dcgan-none": ["--arch", "dcgan", "--augment", "none", "--precision", "auto"],
 }
+# Longer runs: a finished run of the configuration named, resumed (exactly: ganzoo's resume is
+# bitwise) until the two processes together have had this many minutes of wall time. How much
+# does the recommendation gain from the next half hour?
+LONGER = {"fastgan-diffaugment-60min": ("fastgan-diffaugment", 60)}
 PEER = "peer"
-CONFIGS = (*GANZOO, PEER)
+CONFIGS = (*GANZOO, *LONGER, PEER)
 REGIMES = ("full", "100-shot")
 GRID = 6  # pictures per side of the sample grids shown in the docs
 
@@ -91,6 +95,42 @@ def train(config: str, data: Path, folder: Path, seed: int, seconds: float) -> d
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     argv = command(config, data, folder / "train", seed, seconds)
+    result = {"config": config, "seed": seed, **_run_for(argv, folder, seconds)}
+    if config == PEER:
+        result.update(json.loads((folder / "train" / "result.json").read_text()))
+    else:
+        result.update(_steps(next((folder / "train").iterdir())))
+    (folder / "result.json").write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+def train_longer(config: str, base_folder: Path, folder: Path, seed: int) -> dict:
+    """Copy the finished run in `base_folder` into `folder` and resume the copy until both
+    processes together have had `LONGER[config]`'s minutes; the base run stays as it was."""
+    base_result = base_folder / "result.json"
+    if not base_result.exists():
+        raise SystemExit(f"error: {config} continues {base_folder}, which has not been trained; "
+                         f"run --configs {LONGER[config][0]} with the same --seeds and "
+                         f"--regimes first")
+    base = json.loads(base_result.read_text())
+    if folder.exists():
+        shutil.rmtree(folder)
+    run = folder / "train" / Path(base["run"]).name
+    shutil.copytree(base["run"], run)
+    argv = ["ganzoo", "train", "--resume", str(run), "--quiet"]
+    seconds = 60 * LONGER[config][1] - base["seconds"]
+    resumed = _run_for(argv, folder, seconds)
+    result = {"config": config, "seed": seed, "command": f"{base['command']}, then (a copy) "
+              f"{resumed['command']}", "seconds": round(base["seconds"] + resumed["seconds"], 1),
+              "load_before": base["load_before"], "load_after": resumed["load_after"],
+              **_steps(run)}
+    (folder / "result.json").write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+def _run_for(argv: list[str], folder: Path, seconds: float) -> dict:
+    """Run `argv` for `seconds` of wall time, logging to folder/train.log, then SIGTERM it and
+    wait; its command, seconds and the load average before and after."""
     load = os.getloadavg()[0]
     started = time.monotonic()
     with (folder / "train.log").open("w") as log:
@@ -102,22 +142,18 @@ def train(config: str, data: Path, folder: Path, seed: int, seconds: float) -> d
             process.wait()
     trained = time.monotonic() - started
     if process.returncode not in (0, 130, -signal.SIGTERM):
-        raise SystemExit(f"error: {config} failed with exit status {process.returncode}; see "
-                         f"{folder / 'train.log'}")
-    result = {"config": config, "seed": seed, "command": shlex.join(argv),
-              "seconds": round(trained, 1), "load_before": round(load, 2),
-              "load_after": round(os.getloadavg()[0], 2)}
-    if config == PEER:
-        result.update(json.loads((folder / "train" / "result.json").read_text()))
-    else:
-        from ganzoo.runs import Run
+        raise SystemExit(f"error: {shlex.join(argv[:3])} failed with exit status "
+                         f"{process.returncode}; see {folder / 'train.log'}")
+    return {"command": shlex.join(argv), "seconds": round(trained, 1),
+            "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2)}
 
-        run = Run.open(next((folder / "train").iterdir()))
-        result["run"] = str(run.path)
-        result["steps"] = max(run.checkpoint_steps())
-        result["images"] = result["steps"] * run.config.batch_size
-    (folder / "result.json").write_text(json.dumps(result, indent=1) + "\n")
-    return result
+
+def _steps(run_path: Path) -> dict:
+    from ganzoo.runs import Run
+
+    run = Run.open(run_path)
+    steps = max(run.checkpoint_steps())
+    return {"run": str(run.path), "steps": steps, "images": steps * run.config.batch_size}
 
 
 def generated(folder: Path, config: str, count: int, seed: int):
@@ -169,7 +205,9 @@ def table(workdir: Path, rungs: dict, minutes: float, floor_memorisation: dict,
              f"and a 100-picture subset; each run gets {minutes:g} minutes of wall time on this "
              f"machine, counted from its process's start. ganzoo's runs are `ganzoo train "
              f"--data DIR --image-size 64` with the flags their names say and `--precision auto` "
-             f"(bfloat16 on this CPU) unless the name ends in float32; `peer` is the keras.io ADA "
+             f"(bfloat16 on this CPU) unless the name ends in float32; a name ending in 60min is "
+             f"the run of the name before it, copied and resumed until the two processes had 60 "
+             f"minutes together; `peer` is the keras.io ADA "
              f"example re-implemented (benchmarks/_peer_gan_ada.py; float32, as published). "
              f"Each moving-average generator is scored on {rungs['real']['samples']} samples "
              f"in the label-free feature space of the full set, beside the ladder (lower "
@@ -228,8 +266,16 @@ def main() -> None:
                     folder = args.workdir / f"{regime}-{config}-s{seed}"
                     if (folder / "result.json").exists():
                         continue
-                    print(f"training {folder.name} for {args.minutes:g} min", flush=True)
-                    result = train(config, folders[regime], folder, seed, 60 * args.minutes)
+                    if config in LONGER:
+                        base, minutes = LONGER[config]
+                        print(f"training {folder.name}: {base} resumed to {minutes} min",
+                              flush=True)
+                        result = train_longer(config, args.workdir / f"{regime}-{base}-s{seed}",
+                                              folder, seed)
+                    else:
+                        print(f"training {folder.name} for {args.minutes:g} min", flush=True)
+                        result = train(config, folders[regime], folder, seed,
+                                       60 * args.minutes)
                     print(f"  {result['steps']} steps, {result['images']} images, load "
                           f"{result['load_before']} -> {result['load_after']}", flush=True)
     if args.train_only:
