@@ -20,6 +20,8 @@ Deviations, each named:
 - The logit is the mean of a 5x5 map of patch logits (the paper sums the patch hinge losses).
 - No spectral normalisation: the official code wraps every convolution of both networks in
   it; here batch norm, the hinge loss, augmentation and the decoder keep training stable.
+  Spectral norm in the discriminator was measured on the colour folder and not adopted
+  (docs/benchmarks.md, "Your own pictures").
 - Up-blocks: two convolutions at every side from 16 px up; the official code alternates two
   (8, 32, 128 px) and one (16, 64, 256 px). Its alternation with the paper's batch 8 was
   measured on the colour folder and not adopted (docs/benchmarks.md, "Your own pictures").
