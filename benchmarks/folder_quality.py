@@ -64,7 +64,9 @@ GANZOO = {
 # does the recommendation gain from the next half hour?
 LONGER = {"fastgan-diffaugment-60min": ("fastgan-diffaugment", 60)}
 PEER = "peer"
-CONFIGS = (*GANZOO, *LONGER, PEER)
+# A longer run follows its base in tables and grids, where the eye compares them.
+CONFIGS = (*(name for base in GANZOO
+             for name in (base, *(n for n, (b, _) in LONGER.items() if b == base))), PEER)
 REGIMES = ("full", "100-shot")
 GRID = 6  # pictures per side of the sample grids shown in the docs
 

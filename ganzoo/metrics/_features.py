@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import itertools
 import json
 import os
 import shutil
 import sys
 import time
 import urllib.error
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -341,19 +342,11 @@ def _train_domain_model(model: keras.Model, images: np.ndarray, labels: np.ndarr
         optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
                                       model.trainable_variables))
 
-    order = np.random.default_rng(DOMAIN_SEED)
-    updates = 0
+    batches = shuffled_batches(np.random.default_rng(DOMAIN_SEED), len(train_x), DOMAIN_BATCH,
+                               epochs)
     with _op_determinism():
-        for _ in range(epochs):
-            permutation = order.permutation(len(train_x))
-            for start in range(0, len(permutation) - DOMAIN_BATCH + 1, DOMAIN_BATCH):
-                batch = permutation[start:start + DOMAIN_BATCH]
-                step(tf.constant(train_x[batch], tf.float32), tf.constant(train_y[batch]))
-                updates += 1
-                if updates >= DOMAIN_MAX_STEPS:
-                    break
-            if updates >= DOMAIN_MAX_STEPS:
-                break
+        for batch in itertools.islice(batches, DOMAIN_MAX_STEPS):
+            step(tf.constant(train_x[batch], tf.float32), tf.constant(train_y[batch]))
     squares, values, predictions = 0.0, 0, []
     for start in range(0, len(images), 512):
         features, logits = model(tf.constant(images[start:start + 512], tf.float32),
@@ -364,6 +357,16 @@ def _train_domain_model(model: keras.Model, images: np.ndarray, labels: np.ndarr
         predictions.append(np.asarray(logits).argmax(1))
     accuracy = (np.concatenate(predictions)[-held_out:] == labels[-held_out:]).mean()
     return float(accuracy), float(1.0 / max(np.sqrt(squares / max(values, 1)), 1e-12))
+
+
+def shuffled_batches(rng: np.random.Generator, count: int, batch: int,
+                     epochs: int) -> Iterator[np.ndarray]:
+    """Indices of `batch` examples at a time: `epochs` passes over `count` examples, each in a
+    fresh order from `rng` (drawn as the pass starts) and dropping its remainder."""
+    for _ in range(epochs):
+        order = rng.permutation(count)
+        for start in range(0, count - batch + 1, batch):
+            yield order[start:start + batch]
 
 
 class _op_determinism:
