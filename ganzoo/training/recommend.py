@@ -70,7 +70,7 @@ def recommend(data: str | None, image_size: int | None) -> Recommendation:
     # 4,494 colour emoji at 64 px, 30 minutes on 2 cores: fastgan with DiffAugment in bfloat16
     # reached FID 9.1 and 7.8 (seeds 0, 1; recall 0.50), 5.2 and 5.6 in 60 minutes, in float32
     # 11.1 (1.5x fewer steps); dcgan with DiffAugment 13.1 and 8.5, without it 24.7 and 11.3
-    # (seeds 0, 1); the keras.io ADA example 112 and 102. On 100 of them fastgan 10.8 and 9.6, the
+    # (seeds 0, 1); the keras.io ADA example 112 and 102. On 100 of them fastgan 10.1 and 9.6, the
     # example 116 and 104 (docs/benchmarks.md, "Your own pictures").
     return Recommendation("fastgan", "diffaugment", size, "auto",
                           f"recommended for {what} at {size} px by the colour-folder benchmark")
