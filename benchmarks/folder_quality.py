@@ -208,9 +208,9 @@ def table(workdir: Path, rungs: dict, minutes: float, floor_memorisation: dict,
              f"machine, counted from its process's start. ganzoo's runs are `ganzoo train "
              f"--data DIR --image-size 64` with the flags their names say and `--precision auto` "
              f"(bfloat16 on this CPU) unless the name ends in float32; "
-             + "; ".join(f"{name} is {base}'s run, copied and resumed until the two processes "
-                         f"had {total} minutes together" for name, (base, total) in LONGER.items())
-             + f"; `peer` is the keras.io ADA "
+             + "".join(f"{name} is {base}'s run, copied and resumed until the two processes "
+                       f"had {total} minutes together; " for name, (base, total) in LONGER.items())
+             + f"`peer` is the keras.io ADA "
              f"example re-implemented (benchmarks/_peer_gan_ada.py; float32, as published). "
              f"Each moving-average generator is scored on {rungs['real']['samples']} samples "
              f"in the label-free feature space of the full set, beside the ladder (lower "

@@ -23,7 +23,6 @@ first among all held-out views (top-1 retrieval).
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import sys
 import time
@@ -190,8 +189,7 @@ def _train(trunk, head, images: np.ndarray, held_out: int, epochs: int,
     bar = tqdm(total=total, disable=not progress, file=sys.stderr, unit="step",
                desc="label-free features", leave=False)
     with _op_determinism(), bar:
-        for chosen in itertools.islice(shuffled_batches(rng, len(train_x), batch, epochs),
-                                       CONTRASTIVE_MAX_STEPS):
+        for chosen in shuffled_batches(rng, len(train_x), batch, epochs, CONTRASTIVE_MAX_STEPS):
             randoms = rng.random((2, batch, _RANDOMS), dtype=np.float32)
             step(tf.constant(train_x[chosen], tf.float32), tf.constant(randoms[0]),
                  tf.constant(randoms[1]))

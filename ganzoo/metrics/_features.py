@@ -343,9 +343,9 @@ def _train_domain_model(model: keras.Model, images: np.ndarray, labels: np.ndarr
                                       model.trainable_variables))
 
     batches = shuffled_batches(np.random.default_rng(DOMAIN_SEED), len(train_x), DOMAIN_BATCH,
-                               epochs)
+                               epochs, DOMAIN_MAX_STEPS)
     with _op_determinism():
-        for batch in itertools.islice(batches, DOMAIN_MAX_STEPS):
+        for batch in batches:
             step(tf.constant(train_x[batch], tf.float32), tf.constant(train_y[batch]))
     squares, values, predictions = 0.0, 0, []
     for start in range(0, len(images), 512):
@@ -359,14 +359,18 @@ def _train_domain_model(model: keras.Model, images: np.ndarray, labels: np.ndarr
     return float(accuracy), float(1.0 / max(np.sqrt(squares / max(values, 1)), 1e-12))
 
 
-def shuffled_batches(rng: np.random.Generator, count: int, batch: int,
-                     epochs: int) -> Iterator[np.ndarray]:
-    """Indices of `batch` examples at a time: `epochs` passes over `count` examples, each in a
-    fresh order from `rng` (drawn as the pass starts) and dropping its remainder."""
-    for _ in range(epochs):
-        order = rng.permutation(count)
-        for start in range(0, count - batch + 1, batch):
-            yield order[start:start + batch]
+def shuffled_batches(rng: np.random.Generator, count: int, batch: int, epochs: int,
+                     limit: int) -> Iterator[np.ndarray]:
+    """Indices of `batch` examples at a time, at most `limit` batches: `epochs` passes over
+    `count` examples, each in a fresh order from `rng` (drawn as the pass starts) and dropping
+    its remainder."""
+    def passes() -> Iterator[np.ndarray]:
+        for _ in range(epochs):
+            order = rng.permutation(count)
+            for start in range(0, count - batch + 1, batch):
+                yield order[start:start + batch]
+
+    return itertools.islice(passes(), limit)
 
 
 class _op_determinism:
