@@ -11,6 +11,9 @@ so the generator still learns the un-augmented distribution.
   applied to every image: brightness + U(-0.5, 0.5), saturation x U(0, 2), contrast x
   U(0.5, 1.5), translation by up to 1/8 of the side (zero padding), one cutout square of half
   the side.
+- ``diffaugment-no-cutout``: the same without cutout, the policy ``color,translation`` that
+  FastGAN's official code trains with (https://github.com/odegeasslbc/FastGAN-pytorch,
+  train.py); the recommended ``fastgan`` uses it (docs/training.md says what it measured).
 - ``ada``: Karras et al. 2020, "Training Generative Adversarial Networks with Limited Data",
   https://arxiv.org/abs/2006.06676, official code https://github.com/NVlabs/stylegan2-ada.
   Each transform is applied with probability p; every 4 steps p moves by
@@ -27,6 +30,8 @@ pipeline (`ganzoo.training.step.with_noise`), never a random op of its own.
 """
 
 from __future__ import annotations
+
+import functools
 
 import tensorflow as tf
 
@@ -108,9 +113,15 @@ def _translate(images: tf.Tensor, u_y: tf.Tensor, u_x: tf.Tensor) -> tf.Tensor:
 
 
 class DiffAugment(Augmentation):
-    """Colour, translation and cutout on every image (Zhao et al. 2020)."""
+    """Colour, translation and (unless `use_cutout` is false) cutout on every image (Zhao et
+    al. 2020)."""
 
+    # Seven numbers with or without cutout: a seed then draws the same colours and shifts
+    # either way, so two runs that differ in cutout differ in nothing else.
     randoms_per_image = 7
+
+    def __init__(self, use_cutout: bool = True) -> None:
+        self.use_cutout = use_cutout
 
     def apply(self, images, randoms):
         u = tf.cast(randoms, images.dtype)
@@ -118,6 +129,8 @@ class DiffAugment(Augmentation):
         images = saturation(images, u[:, 1] * 2.0)
         images = contrast(images, u[:, 2] + 0.5)
         images = _translate(images, randoms[:, 3], randoms[:, 4])
+        if not self.use_cutout:
+            return images
         return cutout(images, randoms[:, 5], randoms[:, 6])
 
 
@@ -191,6 +204,9 @@ class AdaptiveAugment(Augmentation):
 BUILT_IN_AUGMENTATIONS = [
     AugmentationSpec("diffaugment", "DiffAugment: colour, translation and cutout on every image "
                                     "the discriminator sees", DiffAugment, paper=ZHAO_2020),
+    AugmentationSpec("diffaugment-no-cutout", "DiffAugment's colour and translation without "
+                                              "cutout (FastGAN's policy)",
+                     functools.partial(DiffAugment, use_cutout=False), paper=ZHAO_2020),
     AugmentationSpec("ada", "Adaptive discriminator augmentation: p follows the overfitting "
                             "heuristic r_t toward 0.6", AdaptiveAugment, paper=KARRAS_2020),
 ]

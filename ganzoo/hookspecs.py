@@ -94,5 +94,6 @@ def ganzoo_augmentations() -> list[AugmentationSpec]:
     An `AugmentationSpec` builds a `ganzoo.plugin.Augmentation`: a differentiable transform
     applied to every real and generated image before the discriminator, in both updates, fed
     with uniform random numbers the input pipeline draws per image (exact resume, equal
-    replicas). ganzoo's ``diffaugment`` and ``ada`` arrive through this hook.
+    replicas). ganzoo's ``diffaugment``, ``diffaugment-no-cutout`` and ``ada`` arrive through
+    this hook.
     """

@@ -58,9 +58,24 @@ def test_cutout_zeroes_a_square_of_half_the_side_around_its_centre():
     np.testing.assert_array_equal(out, expected)
 
 
-@pytest.mark.parametrize("name", ["diffaugment", "ada"])
+def test_diffaugment_without_cutout_draws_the_same_colours_and_shifts_as_with_it():
+    x = tf.constant(images(size=16))
+    randoms = tf.random.stateless_uniform([4, aug.DiffAugment.randoms_per_image], seed=[3, 4])
+
+    with_cutout = aug.DiffAugment().apply(x, randoms).numpy()
+    without = aug.DiffAugment(use_cutout=False).apply(x, randoms).numpy()
+
+    kept = aug.cutout(np.ones_like(x), randoms[:, 5], randoms[:, 6]).numpy()
+    assert (kept == 0).any() and not np.allclose(without, x)
+    np.testing.assert_array_equal(with_cutout, without * kept)
+
+
+BUILT_IN = {spec.name: spec.build for spec in aug.BUILT_IN_AUGMENTATIONS}
+
+
+@pytest.mark.parametrize("name", sorted(BUILT_IN))
 def test_every_augmentation_passes_the_generators_gradient_through(name):
-    augmentation = dict(diffaugment=aug.DiffAugment, ada=aug.AdaptiveAugment)[name]()
+    augmentation = BUILT_IN[name]()
     if name == "ada":
         augmentation.probability.assign(1.0)
     x = tf.constant(images())

@@ -65,29 +65,31 @@ def test_training_a_folder_without_arch_uses_the_recommendation_and_says_so(tmp_
     assert choice.describe() in capsys.readouterr().out
 
 
-def test_a_named_arch_on_a_folder_takes_the_recommended_augmentation_and_precision(tmp_path):
+@pytest.mark.parametrize("arch, augment", [("dcgan", "diffaugment"),
+                                           ("fastgan", "diffaugment-no-cutout")])
+def test_a_named_arch_on_a_folder_takes_the_augmentation_and_precision_measured_for_it(
+        tmp_path, arch, augment):
     import ganzoo
 
     folder = str(colour_folder(tmp_path / "pictures"))
-    choice = recommend(folder, 64)
+    choice = recommend(folder, 64, arch)
 
-    config = ganzoo.train("dcgan", folder, steps=1, batch_size=2, image_size=64,
+    config = ganzoo.train(arch, folder, steps=1, batch_size=2, image_size=64,
                           out=tmp_path / "runs", progress=False).run.config
 
-    assert (config.augment, config.precision) == ("diffaugment", check_precision("auto"))
+    assert (config.augment, config.precision) == (augment, check_precision("auto"))
     assert (config.augment, config.precision) == (choice.augment,
                                                   check_precision(choice.precision))
 
 
-def test_a_named_arch_on_digits_sized_data_trains_without_augmentation_in_float32(tmp_path):
-    import ganzoo
-
+def test_fastgan_is_recommended_with_the_augmentation_its_own_code_uses(tmp_path):
     folder = str(colour_folder(tmp_path / "pictures"))
 
-    config = ganzoo.train("mlp-gan", folder, steps=1, batch_size=2, image_size=28,
-                          out=tmp_path / "runs", progress=False).run.config
+    choice = recommend(folder, None)
 
-    assert (config.augment, config.precision) == ("none", "float32")
+    assert (choice.arch, choice.augment) == ("fastgan", "diffaugment-no-cutout")
+    assert recommend(folder, None, "fastgan") == choice
+    assert recommend(folder, 128, "sngan").augment == "diffaugment"
 
 
 def registry_without_augmentations():

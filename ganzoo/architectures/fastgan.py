@@ -8,7 +8,10 @@ As in the paper: a generator of nearest-neighbour upsampling blocks with GLU act
 batch norm, where skip-layer excitation (SLE) lets each 4x4-pooled low-resolution feature map
 gate the channels of the map 16x larger; a discriminator of residual down-sampling blocks with
 SLE, trained with the hinge loss, that also decodes its 8x8 features back into the (augmented)
-real image, a self-supervised task that keeps it from memorising a small data set.
+real image, a self-supervised task that keeps it from memorising a small data set. Its
+augmentation, as the official code's, is DiffAugment's colour and translation without cutout:
+ganzoo's ``diffaugment-no-cutout``, which a folder gets with fastgan unless ``--augment`` says
+otherwise (measured against ``diffaugment``'s cutout in docs/training.md).
 
 Deviations, each named:
 - One discriminator scale: the paper also feeds a 128x128 copy through a second small branch;

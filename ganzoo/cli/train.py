@@ -37,9 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "weights with this decay (default: the architecture's; 0 turns "
                              "it off)")
     parser.add_argument("--augment", metavar="NAME",
-                        help="discriminator augmentation for small data: diffaugment, ada or "
-                             "none (default: diffaugment for pictures over 32 px, none for "
-                             "digits-sized data; see docs/training.md)")
+                        help="discriminator augmentation for small data: diffaugment, "
+                             "diffaugment-no-cutout, ada or none (default over 32 px: "
+                             "diffaugment-no-cutout for fastgan, diffaugment for the others; "
+                             "none for digits-sized data; see docs/training.md)")
     parser.add_argument("--strict", action="store_true", default=None,
                         help="fail on the first unreadable image instead of skipping it")
     # Checked by ganzoo.train (ganzoo.data.folder), which knows the valid values.

@@ -97,8 +97,9 @@ def new_run(spec, registry, requested: dict[str, Any],
         ganzoo_version=ganzoo.__version__, data_fingerprint=dataset.fingerprint, **reading,
     )
     # What the caller leaves unsaid of augmentation and precision is the measured
-    # recommendation for this data at this size, the same with or without a named architecture.
-    fallback = (recommendation or recommend(requested["data"], image_size)).within(registry)
+    # recommendation for this architecture on this data at this size.
+    fallback = (recommendation or recommend(requested["data"], image_size, spec.name)
+                ).within(registry)
     augment = requested.get("augment") or fallback.augment
     if augment != "none":
         registry.augmentation(augment)  # an unknown name fails before the run directory exists

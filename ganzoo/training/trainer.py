@@ -94,10 +94,11 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
             (`ganzoo.training.recommend`): ``"auto"`` for pictures over 32 px, ``"float32"``
             for digits-sized data.
         xla: compile the training step with XLA.
-        augment: a discriminator augmentation for small data sets, ``"diffaugment"`` or
-            ``"ada"`` (``ganzoo list`` shows the installed ones), or ``"none"``. Default: the
-            recommendation for the data: ``"diffaugment"`` for pictures over 32 px, ``"none"``
-            for digits-sized data. Fixed for a run.
+        augment: a discriminator augmentation for small data sets, ``"diffaugment"``,
+            ``"diffaugment-no-cutout"`` or ``"ada"`` (``ganzoo list`` shows the installed
+            ones), or ``"none"``. Default: the recommendation for the architecture and data:
+            over 32 px ``"diffaugment-no-cutout"`` for fastgan and ``"diffaugment"`` for the
+            others, ``"none"`` for digits-sized data. Fixed for a run.
         ema_decay: decay of the moving average of the generator's weights that samples,
             evaluation and export use (default: the architecture's, 0.999 for most; 0 uses the
             trained weights as they are).
