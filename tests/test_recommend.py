@@ -92,6 +92,17 @@ def test_fastgan_is_recommended_with_the_augmentation_its_own_code_uses(tmp_path
     assert recommend(folder, 128, "sngan").augment == "diffaugment"
 
 
+def test_a_named_arch_on_digits_sized_data_trains_without_augmentation_in_float32(tmp_path):
+    import ganzoo
+
+    folder = str(colour_folder(tmp_path / "pictures"))
+
+    config = ganzoo.train("mlp-gan", folder, steps=1, batch_size=2, image_size=28,
+                          out=tmp_path / "runs", progress=False).run.config
+
+    assert (config.augment, config.precision) == ("none", "float32")
+
+
 def registry_without_augmentations():
     """ganzoo's built-in losses, data sets, callbacks, dcgan and fastgan, and no augmentation:
     a registry like a plugin's own test registry."""
