@@ -172,12 +172,11 @@ def _scorer(opened, step, registry=None):
 
     def score(images: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
         x = np.asarray(images, np.float32) / 127.5 - 1.0
-        if spec.auxiliary_classifier:
-            logits = discriminator(x, training=False)[0]
-        elif spec.discriminator_takes_label:
-            logits = discriminator([x, labels], training=False)
-        else:
-            logits = discriminator(x, training=False)
+        outputs = discriminator([x, labels] if spec.discriminator_takes_label else x,
+                                training=False)
+        # The realness logit comes first when there are more outputs: an auxiliary
+        # classifier's class logits, a self-supervised loss's (FastGAN's reconstructions).
+        logits = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
         return np.asarray(logits, np.float64).reshape(-1)
 
     return score

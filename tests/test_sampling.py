@@ -186,12 +186,21 @@ def test_truncation_bounds_every_latent_entry_and_latents_do_not_depend_on_the_b
     np.testing.assert_array_equal(z[untouched], plain[untouched])
 
 
-@pytest.mark.parametrize("arch", ["dcgan", "cgan", "acgan"])
-def test_keep_best_keeps_the_candidates_the_discriminator_rates_highest(runs, acgan_run, arch,
+@pytest.fixture(scope="module")
+def fastgan_run(tmp_path_factory):
+    # A discriminator with a second output (its reconstructions) after the realness logit.
+    out = tmp_path_factory.mktemp("fastgan")
+    return ganzoo.train("fastgan", data="digits", image_size=64, steps=1, batch_size=8,
+                        progress=False, out=out).run
+
+
+@pytest.mark.parametrize("arch", ["dcgan", "cgan", "acgan", "fastgan"])
+def test_keep_best_keeps_the_candidates_the_discriminator_rates_highest(runs, acgan_run,
+                                                                        fastgan_run, arch,
                                                                         tmp_path):
-    run = acgan_run if arch == "acgan" else runs[arch]
-    size = {"n": 2} if arch == "dcgan" else {"per_class": 2}
-    every = {"n": 4} if arch == "dcgan" else {"per_class": 4}
+    run = {"acgan": acgan_run, "fastgan": fastgan_run}.get(arch) or runs[arch]
+    size = {"n": 2} if arch in ("dcgan", "fastgan") else {"per_class": 2}
+    every = {"n": 4} if arch in ("dcgan", "fastgan") else {"per_class": 4}
     # A quarter of 4 candidates per class kept from the same latent indices: the best one.
     best = ganzoo.sample_dataset(run.path, tmp_path / "best", keep_best=0.5, **size)
     everything = ganzoo.sample_dataset(run.path, tmp_path / "all", keep_best=1.0, **every)
