@@ -26,16 +26,20 @@ IMAGES = Path(__file__).resolve().parent / "images"
 STEPS = (100, 500, 1000, 3000)
 
 
+def _grids(samples: Path, steps) -> list[Image.Image]:
+    """The run's own sample grids at `steps`, from its samples directory."""
+    paths = [samples / f"step-{step:07d}.png" for step in steps]
+    for path in paths:
+        if not path.is_file():
+            raise SystemExit(f"{path} is missing: the steps must be ones at which the run saved "
+                             f"a sample grid ({samples} holds them)")
+    return [Image.open(path) for path in paths]
+
+
 def progress_strip(samples: Path, steps=STEPS, width: int = 1000, gap: int = 8,
                    caption: int = 24) -> Image.Image:
     """The sample grids at `steps`, scaled to share `width`, each under a 'step N' caption."""
-    grids = []
-    for step in steps:
-        path = samples / f"step-{step:07d}.png"
-        if not path.is_file():
-            raise SystemExit(f"{path} is missing: give a default run's directory (its grids "
-                             f"are saved every 100 steps)")
-        grids.append(Image.open(path).convert("L"))
+    grids = [grid.convert("L") for grid in _grids(samples, steps)]
     side = (width - gap * (len(grids) - 1)) // len(grids)
     strip = Image.new("L", (width, side + caption), 255)
     draw = ImageDraw.Draw(strip)
@@ -50,15 +54,11 @@ def progress_strip(samples: Path, steps=STEPS, width: int = 1000, gap: int = 8,
 def progress_rows(samples: Path, steps, rows: int = 2, caption: int = 18) -> Image.Image:
     """The first `rows` rows of the sample grids at `steps`, stacked, each under 'step N'."""
     bands = []
-    for step in steps:
-        path = samples / f"step-{step:07d}.png"
-        if not path.is_file():
-            raise SystemExit(f"{path} is missing: --steps takes steps at which the run saved a "
-                             f"sample grid ({samples} holds them)")
-        grid = Image.open(path).convert("RGB")
+    for grid in _grids(samples, steps):
         # An unconditional run's grid is 8 pictures a side with a line around each.
         pitch = grid.width // 8
-        bands.append(grid.crop((0, 0, grid.width, rows * pitch + grid.width - 8 * pitch)))
+        bands.append(grid.convert("RGB").crop(
+            (0, 0, grid.width, rows * pitch + grid.width - 8 * pitch)))
     width, height = bands[0].width, sum(band.height + caption for band in bands)
     strip = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(strip)
