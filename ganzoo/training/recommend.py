@@ -71,12 +71,13 @@ def recommend(data: str | None, image_size: int | None,
     what = f"{count} pictures" if count is not None else "this data"
     reason = f"recommended for {what} at {size} px by the colour-folder benchmark"
     # 4,494 colour emoji at 64 px, 30 minutes on 2 cores (docs/benchmarks.md, "Your own pictures"):
-    # fastgan with DiffAugment without cutout, as FastGAN's own code augments, in bfloat16 reached
-    # FID 6.7 and 6.2 (seeds 0, 1), 3.3 in 60 minutes (seed 0, faces); with cutout 9.1 and 7.8 (9.3
+    # fastgan with DiffAugment without cutout, as FastGAN's own code augments, in bfloat16 at its
+    # default batch of 8 reached FID 5.5 and 5.2 (seeds 0, 1; faces with eyes and mouths); at batch
+    # 16 6.7 and 6.2 (no faces), 3.3 and 4.1 in 60 minutes (faces); with cutout 9.1 and 7.8 (9.3
     # and 8.7 against 7.0 and 7.7 at the same step), 5.2 and 5.6 in 60 minutes, in float32 11.1
     # (1.5x fewer steps). dcgan with DiffAugment 13.1 and 8.5, without it 24.7 and 11.3, so other
     # architectures keep the cutout; the keras.io ADA example 112 and 102. On 100 of them fastgan
-    # 7.1 and 6.2 (with cutout 10.1 and 9.6), the example 116 and 104.
+    # 5.4 at batch 8 (seed 0), 7.1 and 6.2 at 16 (with cutout 10.1 and 9.6), the example 116, 104.
     if arch not in (None, "fastgan"):
         return Recommendation(arch, "diffaugment", size, "auto", reason)
     return Recommendation("fastgan", "diffaugment-no-cutout", size, "auto", reason)
