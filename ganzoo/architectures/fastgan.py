@@ -167,7 +167,7 @@ FASTGAN = ArchitectureSpec(
     build_discriminator=build_discriminator,
     # As the paper: Adam(2e-4, beta_1=0.5, beta_2=0.999), batch 8, hinge loss, z of 256. On the
     # colour-folder benchmark batch 8 drew faces with eyes and mouths in 30 minutes of a 2-core
-    # CPU (about 4,800 steps) where batch 16 took about 4,000 steps and 45 minutes; 5,000 steps
+    # CPU (about 4,800 steps) where batch 16 took 3,500-4,000 steps and 38-44 minutes; 5,000 steps
     # take about half an hour there (docs/training.md, "Training on your own pictures").
     defaults=Defaults(latent_dim=256, batch_size=8, loss="hinge", generator_lr=2e-4,
                       discriminator_lr=2e-4, beta_1=0.5, beta_2=0.999, steps=5000,
