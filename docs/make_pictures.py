@@ -31,8 +31,9 @@ def _grids(samples: Path, steps) -> list[Image.Image]:
     paths = [samples / f"step-{step:07d}.png" for step in steps]
     for path in paths:
         if not path.is_file():
-            raise SystemExit(f"{path} is missing: the steps must be ones at which the run saved "
-                             f"a sample grid ({samples} holds them)")
+            print(f"error: {path} is missing: the steps must be ones at which the run saved a "
+                  f"sample grid ({samples} holds them)", file=sys.stderr)
+            raise SystemExit(2)
     return [Image.open(path) for path in paths]
 
 
