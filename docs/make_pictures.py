@@ -78,13 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder-run", type=Path,
                         help="a colour-folder run: write folder-progress.png from its grids")
     parser.add_argument("--steps", type=int, nargs="+", help="with --folder-run: which grids")
+    parser.add_argument("--name", default="folder-progress.png",
+                        help="with --folder-run: the file written under docs/images/")
     args = parser.parse_args(argv)
     if args.folder_run:
         if not args.steps:
             parser.error("--folder-run needs --steps, e.g. --steps 1000 2000 3000")
-        progress_rows(args.folder_run / "samples", args.steps).save(
-            IMAGES / "folder-progress.png")
-        print(f"Wrote {IMAGES / 'folder-progress.png'}")
+        progress_rows(args.folder_run / "samples", args.steps).save(IMAGES / args.name)
+        print(f"Wrote {IMAGES / args.name}")
         return 0
     if args.run is None:
         parser.error("give a run, or --folder-run RUN --steps ...")
