@@ -22,10 +22,3 @@ def replace_section(path: Path, title: str, start: str, end: str, body: str) -> 
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
-
-
-def read_section(path: Path, start: str, end: str) -> str:
-    """The text between the `start` and `end` markers in `path`; empty when either is missing."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    found = re.search(rf"{re.escape(start)}\n(.*?)\n?{re.escape(end)}", text, re.S)
-    return found.group(1) if found else ""

@@ -17,9 +17,7 @@ copies, noise), and memorisation is measured against the images each run trained
 
 Results go to WORKDIR, one folder per run; finished runs are kept and skipped, so the table can
 be filled across sessions. ``--write-docs`` writes the table and sample grids into
-docs/benchmarks.md ("Your own pictures"), keeping the page's rows and grids of runs WORKDIR
-lacks (a fresh machine's) when this session's ladder reproduces the page's: the feature
-network is trained deterministically, so on the same data it gives the same space.
+docs/benchmarks.md ("Your own pictures").
 
     python benchmarks/folder_quality.py --workdir ~/folder-bench --seeds 0 1 \\
         --regimes full 100-shot --minutes 30 --write-docs
@@ -38,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from _markdown import read_section, replace_section
+from _markdown import replace_section
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -74,9 +72,7 @@ GANZOO = {
 # bitwise) until the two processes together have had this many minutes of wall time. How much
 # does the recommendation gain from the next half hour?
 LONGER = {"fastgan-diffaugment-60min": ("fastgan-diffaugment", 60),
-          "fastgan-diffaugment-no-cutout-60min": ("fastgan-diffaugment-no-cutout", 60),
-          "fastgan-diffaugment-no-cutout-batch8-60min": ("fastgan-diffaugment-no-cutout-batch8",
-                                                         60)}
+          "fastgan-diffaugment-no-cutout-60min": ("fastgan-diffaugment-no-cutout", 60)}
 PEER = "peer"
 # A longer run follows its base in tables and grids, where the eye compares them.
 CONFIGS = (*(name for base in GANZOO
@@ -214,84 +210,55 @@ def read_pictures(paths):
     return np.stack([np.asarray(Image.open(p).convert("RGB")) for p in paths])
 
 
-def carried_rows(reference: list[str]) -> dict[tuple[str, str, int], str]:
-    """The rows of docs/benchmarks.md's table for runs measured in earlier sessions, keyed by
-    (regime, run, seed), so a session that has only some runs' folders adds to the table instead
-    of emptying it. Empty when the page's ladder and floors differ from `reference`: then the
-    page's figures come from another feature space and cannot share a table with these."""
-    text = read_section(BENCHMARKS, START, END)
-    rows = [line for line in text.splitlines() if line.startswith("| ")]
-    if not rows or not all(line in rows for line in reference):
-        if rows:
-            print("docs/benchmarks.md's ladder differs from this one: its runs are not carried "
-                  "over; score every run in one WORKDIR", flush=True)
-        return {}
-    carried = {}
-    for line in rows:
-        cells = line[2:-2].split(" | ")
-        if cells[0] in REGIMES and cells[1] in CONFIGS and cells[2].isdigit():
-            carried[cells[0], cells[1], int(cells[2])] = line
-    return carried
-
-
 def table(workdir: Path, rungs: dict, minutes: float, floor_memorisation: dict,
           copier: dict) -> str:
-    ladder = [f"| ladder | {name} | | | | | {m['fid']:.2f} | {1000 * m['kid']:.2f} | "
-              f"{m['precision']:.3f} | {m['recall']:.3f} | |" for name, m in rungs.items()]
-    floors = {}
+    lines = [f"`python benchmarks/folder_quality.py --workdir DIR --minutes {minutes:g}` "
+             f"(`pip install -e '.[bench]'`): OpenMoji rendered at 64x64 on white, the full set "
+             f"and a 100-picture subset; each run gets {minutes:g} minutes of wall time on this "
+             f"machine, counted from its process's start. ganzoo's runs are `ganzoo train "
+             f"--data DIR --image-size 64` with the flags their names say and `--precision auto` "
+             f"(bfloat16 on this CPU) unless the name ends in float32; fastgan at batch 16 unless "
+             f"the name ends in batch8 (images seen = steps x batch); "
+             + "".join(f"{name} is {base}'s run, copied and resumed until the two processes "
+                       f"had {total} minutes together; " for name, (base, total) in LONGER.items()
+                       if any(next(workdir.glob(f"{regime}-{name}-s*/result.json"), None)
+                              for regime in REGIMES))
+             + f"`peer` is the keras.io ADA "
+             f"example re-implemented (benchmarks/_peer_gan_ada.py; float32, as published). "
+             f"Each moving-average generator is scored on {rungs['real']['samples']} samples "
+             f"in the label-free feature space of the full set, beside the ladder (lower "
+             f"FID/KID is better); memorisation is against the pictures the run trained on. "
+             f"Load is the 1-minute load average before and after each run; a run keeps about "
+             f"2 of it busy itself, more means tests at nice 19 ran beside it and it got fewer "
+             f"steps. In the 100-shot regime, the pictures repeated are what a generator that "
+             f"copied its training pictures exactly would score: that regime's floor on FID and "
+             f"KID, and a check that the memorisation figure catches copying.", "",
+             "| regime | run | seed | steps | images seen | load | FID | KID x1000 | precision | "
+             "recall | memorisation |", "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for name, m in rungs.items():
+        lines.append(f"| ladder | {name} | | | | | {m['fid']:.2f} | {1000 * m['kid']:.2f} | "
+                     f"{m['precision']:.3f} | {m['recall']:.3f} | |")
     for regime in REGIMES:
         floor = floor_memorisation.get(regime)
-        floors[regime] = [f"| {regime} | real images it never saw | | | | | | | | | "
-                          f"{'0.05 by construction' if floor is None else f'{floor:.3f}'} |"]
+        lines.append(f"| {regime} | real images it never saw | | | | | | | | | "
+                     f"{'0.05 by construction' if floor is None else f'{floor:.3f}'} |")
         if regime in copier:
             m = copier[regime]
-            floors[regime].append(f"| {regime} | its {FEW_SHOT} pictures, repeated (a perfect "
-                                  f"copier) | | | | | {m['fid']:.2f} | {1000 * m['kid']:.2f} "
-                                  f"| | | {m['memorisation']:.3f} |")
-    runs = carried_rows([*ladder, *(line for rows in floors.values() for line in rows)])
-    for folder in workdir.glob("*-s*"):  # this workdir's runs replace the carried ones
-        regime = next((r for r in REGIMES if folder.name.startswith(r + "-")), None)
-        config = folder.name[len(regime or "") + 1:].rsplit("-s", 1)[0]
-        if config not in CONFIGS or not (folder / "score.json").exists():
-            continue
-        r = json.loads((folder / "result.json").read_text())
-        s = json.loads((folder / "score.json").read_text())
-        runs[regime, config, r["seed"]] = (
-            f"| {regime} | {config} | {r['seed']} | {r['steps']} | {r['images']} | "
-            f"{r['load_before']:.1f} → {r['load_after']:.1f} | {s['fid']:.2f} | "
-            f"{1000 * s['kid']:.2f} | {s['precision']:.3f} | {s['recall']:.3f} | "
-            f"{s['memorisation']:.3f} |")
-    order = {config: i for i, config in enumerate(CONFIGS)}
-    rows = [*ladder]
-    for regime in REGIMES:
-        rows += floors[regime] + [runs[key] for key in sorted(
-            (key for key in runs if key[0] == regime), key=lambda k: (order[k[1]], k[2]))]
-    longer = [name for name in LONGER if any(key[1] == name for key in runs)]
-    return "\n".join([
-        f"`python benchmarks/folder_quality.py --workdir DIR --minutes {minutes:g}` "
-        f"(`pip install -e '.[bench]'`): OpenMoji rendered at 64x64 on white, the full set "
-        f"and a 100-picture subset; each run gets {minutes:g} minutes of wall time on this "
-        f"machine, counted from its process's start. ganzoo's runs are `ganzoo train "
-        f"--data DIR --image-size 64` with the flags their names say and `--precision auto` "
-        f"(bfloat16 on this CPU) unless the name ends in float32; fastgan at batch 16 unless "
-        f"the name ends in batch8 (images seen = steps x batch); "
-        + "".join(f"{name} is {LONGER[name][0]}'s run, copied and resumed until the two "
-                  f"processes had {LONGER[name][1]} minutes together; " for name in longer)
-        + f"`peer` is the keras.io ADA "
-        f"example re-implemented (benchmarks/_peer_gan_ada.py; float32, as published). "
-        f"Each moving-average generator is scored on {rungs['real']['samples']} samples "
-        f"in the label-free feature space of the full set, beside the ladder (lower "
-        f"FID/KID is better); memorisation is against the pictures the run trained on. "
-        f"Load is the 1-minute load average before and after each run; a run keeps about "
-        f"2 of it busy itself, more means tests at nice 19 ran beside it and it got fewer "
-        f"steps. In the 100-shot regime, the pictures repeated are what a generator that "
-        f"copied its training pictures exactly would score: that regime's floor on FID and "
-        f"KID, and a check that the memorisation figure catches copying. Runs scored in "
-        f"earlier sessions, whose folders this session lacks, are carried over from this "
-        f"page when this session's ladder and floors are the page's to the last digit.", "",
-        "| regime | run | seed | steps | images seen | load | FID | KID x1000 | precision | "
-        "recall | memorisation |", "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|",
-        *rows])
+            lines.append(f"| {regime} | its {FEW_SHOT} pictures, repeated (a perfect copier) | "
+                         f"| | | | {m['fid']:.2f} | {1000 * m['kid']:.2f} | | | "
+                         f"{m['memorisation']:.3f} |")
+        for config in CONFIGS:
+            for folder in sorted(workdir.glob(f"{regime}-{config}-s*")):
+                if not (folder / "score.json").exists():
+                    continue
+                r = json.loads((folder / "result.json").read_text())
+                s = json.loads((folder / "score.json").read_text())
+                lines.append(f"| {regime} | {config} | {r['seed']} | {r['steps']} | "
+                             f"{r['images']} | {r['load_before']:.1f} → {r['load_after']:.1f} | "
+                             f"{s['fid']:.2f} | {1000 * s['kid']:.2f} | "
+                             f"{s['precision']:.3f} | {s['recall']:.3f} | "
+                             f"{s['memorisation']:.3f} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -378,23 +345,18 @@ def pictures(workdir: Path, real: dict) -> str:
     import _openmoji
     import numpy as np
 
-    # A grid already in docs/images stays shown when this workdir lacks its run: its row is
-    # carried over too (see carried_rows).
-    def grid(regime: str, config: str) -> tuple[Path, str]:
-        return workdir / f"{regime}-{config}-s0" / "samples.png", f"folder-{regime}-{config}.png"
-
-    shown = [c for c in CONFIGS if any(grid(r, c)[0].exists() or (IMAGES / grid(r, c)[1]).exists()
+    shown = [c for c in CONFIGS if any((workdir / f"{r}-{c}-s0" / "samples.png").exists()
                                        for r in REGIMES)]
     lines = ["| regime | real pictures | " + " | ".join(shown) + " |",
              "|---|---|" + "---|" * len(shown)]
     for regime in REGIMES:
         cells = []
         for config in shown:
-            grid_file, name = grid(regime, config)
+            grid_file = workdir / f"{regime}-{config}-s0" / "samples.png"
+            name = f"folder-{regime}-{config}.png"
             if grid_file.exists():
                 shutil.copyfile(grid_file, IMAGES / name)
-            cells.append(f"![{regime}: {config}](images/{name})" if (IMAGES / name).exists()
-                         else "")
+            cells.append(f"![{regime}: {config}](images/{name})" if grid_file.exists() else "")
         if not any(cells):
             continue
         chosen = np.random.default_rng(0).choice(len(real[regime]), GRID * GRID, replace=False)
