@@ -216,6 +216,18 @@ class ArchitectureSpec:
                 f"{', '.join(map(str, received))}.")
 
 
+def discriminator_outputs(outputs, auxiliary_classifier: bool) -> tuple:
+    """Split what a discriminator returned, in the order `ArchitectureSpec` lays down, into the
+    real/fake logits, the class logits (None without an auxiliary classifier) and the extra
+    outputs for a self-supervised loss (a list, empty without one). The trainer, the sampler's
+    realness score and the plugin test kit all read the outputs through this."""
+    if not isinstance(outputs, (list, tuple)):
+        return outputs, None, []
+    if auxiliary_classifier:
+        return outputs[0], outputs[1], list(outputs[2:])
+    return outputs[0], None, list(outputs[1:])
+
+
 @dataclass(frozen=True)
 class LossContext:
     """What an adversarial loss sees for one batch.

@@ -167,6 +167,8 @@ def load_discriminator(run, step: int | str | None = None, registry=None):
 
 def _scorer(opened, step, registry=None):
     """Realness logits of uint8 images (and labels) under the run's discriminator."""
+    from ganzoo.plugin import discriminator_outputs
+
     spec = opened.architecture(registry)
     discriminator = load_discriminator(opened, step, registry)
 
@@ -174,9 +176,7 @@ def _scorer(opened, step, registry=None):
         x = np.asarray(images, np.float32) / 127.5 - 1.0
         outputs = discriminator([x, labels] if spec.discriminator_takes_label else x,
                                 training=False)
-        # The realness logit comes first when there are more outputs: an auxiliary
-        # classifier's class logits, a self-supervised loss's (FastGAN's reconstructions).
-        logits = outputs[0] if isinstance(outputs, (list, tuple)) else outputs
+        logits = discriminator_outputs(outputs, spec.auxiliary_classifier)[0]
         return np.asarray(logits, np.float64).reshape(-1)
 
     return score

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ganzoo.errors import UnsupportedImageShapeError
-from ganzoo.plugin import upsampling_plan
+from ganzoo.plugin import discriminator_outputs, upsampling_plan
 
 LATENT = 16
 
@@ -89,6 +89,17 @@ def test_a_plugin_model_with_the_wrong_output_shape_is_named(registry):
 def test_upsampling_plan_halves_down_to_a_small_start(size, plan):
     assert upsampling_plan(size) == plan
 
+
+@pytest.mark.parametrize("outputs, auxiliary, parts", [
+    ("logit", False, ("logit", None, [])),
+    (["logit"], False, ("logit", None, [])),
+    (["logit", "classes"], True, ("logit", "classes", [])),
+    (["logit", "decoded", "part"], False, ("logit", None, ["decoded", "part"])),
+    (("logit", "classes", "decoded"), True, ("logit", "classes", ["decoded"])),
+])
+def test_discriminator_outputs_are_read_logit_first_then_classes_then_self_supervised(
+        outputs, auxiliary, parts):
+    assert discriminator_outputs(outputs, auxiliary) == parts
 
 
 NORMALIZATIONS = {"BatchNormalization", "SpectralNormalization"}

@@ -38,7 +38,7 @@ import numpy as np
 
 from ganzoo.errors import GanzooError
 from ganzoo.plugin import (ArchitectureSpec, ArrayData, AugmentationSpec, DatasetSpec,
-                           LossContext, LossSpec, hookimpl)
+                           LossContext, LossSpec, discriminator_outputs, hookimpl)
 from ganzoo.registry import Registry, default_registry
 
 __all__ = ["ArchitectureReport", "ContractError", "DatasetReport", "LossReport",
@@ -181,8 +181,7 @@ def _check_networks(spec: ArchitectureSpec, shape: tuple[int, int, int]) -> None
                             f"[-1, 1]. End it with ganzoo.blocks.to_image (tanh).")
     scores = discriminator([images, labels] if spec.discriminator_takes_label else images,
                            training=False)
-    # An auxiliary classifier or a self-supervised task adds outputs after the logit.
-    logits = scores[0] if isinstance(scores, (list, tuple)) else scores
+    logits = discriminator_outputs(scores, spec.auxiliary_classifier)[0]
     if not np.all(np.isfinite(np.asarray(logits))):
         raise ContractError(f"{spec.name}: the discriminator for {shape} returns non-finite "
                             f"logits for generated images.")

@@ -20,7 +20,7 @@ import keras
 import tensorflow as tf
 
 from ganzoo.losses import classification_loss, gradient_penalty
-from ganzoo.plugin import Augmentation, LossContext, LossSpec
+from ganzoo.plugin import Augmentation, LossContext, LossSpec, discriminator_outputs
 from ganzoo.training.average import GeneratorAverage
 
 
@@ -121,12 +121,8 @@ class GanStep:
         (else None), and any extra outputs for a self-supervised loss."""
         inputs = images if self.auxiliary_classifier or not self.conditional \
             else [images, labels]
-        outputs = self.discriminator(inputs, training=True)
-        if not isinstance(outputs, (list, tuple)):
-            return outputs, None, []
-        if self.auxiliary_classifier:
-            return outputs[0], outputs[1], list(outputs[2:])
-        return outputs[0], None, list(outputs[1:])
+        return discriminator_outputs(self.discriminator(inputs, training=True),
+                                     self.auxiliary_classifier)
 
     def _context(self, labels: tf.Tensor, real_scores: tuple, fake_scores: tuple) -> LossContext:
         return LossContext(tf.cast(real_scores[0], tf.float32),
