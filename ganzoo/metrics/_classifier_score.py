@@ -110,7 +110,7 @@ def _first_per_class(labels: np.ndarray, num_classes: int, count: int) -> np.nda
 
 
 def classifier_score(run, *, per_class: int | None = None,
-                     small_real_per_class: int = SMALL_REAL_PER_CLASS, updates: int = UPDATES,
+                     small_real_per_class: int = SMALL_REAL_PER_CLASS, updates: int | None = None,
                      seed: int = 0, step: int | str | None = None, averaged: bool = True,
                      truncation: float | None = None, keep_best: float | None = None,
                      cache: str | os.PathLike | None = None, registry=None,
@@ -122,7 +122,8 @@ def classifier_score(run, *, per_class: int | None = None,
         per_class: generated images per class; default (and at most) the real training
             images of the rarest class, so the ceiling uses the same count.
         small_real_per_class: real images per class of the augmentation experiment.
-        updates: training updates of each classifier (fewer make every figure weaker).
+        updates: training updates of each classifier (fewer make every figure weaker);
+            `UPDATES` unless given, read when called.
         seed, step, averaged, truncation, keep_best: how the generated images are drawn, as
             for `ganzoo.sample_dataset`.
         cache: where the real-data figures (ceiling, small real) are cached.
@@ -137,6 +138,7 @@ def classifier_score(run, *, per_class: int | None = None,
     from ganzoo.runs import Run
     from ganzoo.sampling import _filtered
 
+    updates = UPDATES if updates is None else updates
     opened = run if isinstance(run, Run) else Run.open(run)
     config = opened.config
     classes = config.num_classes
