@@ -110,6 +110,7 @@ def write_onnx_without_metadata(path):
     ("no-metadata", "has no ganzoo metadata"),
     ("out-not-png", "--out must be a .png file"),
     ("corrupt-tflite", "LiteRT cannot load"),
+    ("changed-after-export", "its SHA-256 differs from the one"),
 ])
 def test_bad_input_is_one_line_and_exit_status_2(exported, tmp_path, capsys, case, message):
     grid = str(tmp_path / "grid.png")
@@ -121,12 +122,50 @@ def test_bad_input_is_one_line_and_exit_status_2(exported, tmp_path, capsys, cas
         "no-metadata": [str(tmp_path / "plain.onnx"), "--out", grid],
         "out-not-png": [str(exported["dcgan"]["onnx"]), "--out", str(tmp_path / "grid.jpg")],
         "corrupt-tflite": [str(tmp_path / "corrupt.tflite"), "--out", grid],
+        "changed-after-export": [str(copy_with_report(exported["dcgan"]["tflite"],
+                                                      tmp_path / "copy", flip=True)),
+                                 "--out", grid],
     }[case]
     write_onnx_without_metadata(tmp_path / "plain.onnx")
     (tmp_path / "corrupt.tflite").write_bytes(b"not a flatbuffer")
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def copy_with_report(source, folder: Path, flip: bool = False) -> Path:
+    """Copy an exported file and its export's ganzoo.json into `folder`; with `flip`, flip one
+    bit in the middle of the copy (in the weights)."""
+    source = Path(source)
+    folder.mkdir()
+    copy = folder / source.name
+    shutil.copyfile(source, copy)
+    shutil.copyfile(source.parent / "ganzoo.json", folder / "ganzoo.json")
+    if flip:
+        data = bytearray(copy.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        copy.write_bytes(bytes(data))
+    return copy
+
+
+def test_the_export_report_records_the_sha256_of_every_file_it_wrote(exported):
+    from ganzoo_edge.runtimes import file_sha256
+
+    for kind in ("onnx", "tflite"):
+        path = Path(exported["dcgan"][kind])
+        rows = json.loads((path.parent / "ganzoo.json").read_text())["files"]
+        assert [row["sha256"] for row in rows if row["path"] == path.name] \
+            == [file_sha256(path)]
+
+
+@pytest.mark.parametrize("kind", ["onnx", "tflite"])
+def test_a_file_whose_bytes_differ_from_its_report_is_refused_before_it_runs(exported, tmp_path,
+                                                                             kind):
+    intact = copy_with_report(exported["dcgan"][kind], tmp_path / "intact")
+    assert ganzoo_edge.load(intact).latent_dim == 100
+    flipped = copy_with_report(exported["dcgan"][kind], tmp_path / "flipped", flip=True)
+    with pytest.raises(ganzoo_edge.EdgeError, match="SHA-256 differs.*export it again"):
+        ganzoo_edge.load(flipped)
 
 
 def test_the_edge_distribution_declares_its_runtime_dependencies():

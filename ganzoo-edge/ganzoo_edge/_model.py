@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 
 from ganzoo_edge._errors import EdgeError
 from ganzoo_edge.images import to_uint8
-from ganzoo_edge.runtimes import Runtime, open_runtime
+from ganzoo_edge.runtimes import REPORT, Runtime, file_sha256, open_runtime
 
 
 @dataclass
@@ -120,7 +121,9 @@ class Generator:
 
 
 def load(path: str | os.PathLike, threads: int | None = None) -> Generator:
-    """Open an exported ``.onnx`` or ``.tflite`` generator and check its metadata."""
+    """Open an exported ``.onnx`` or ``.tflite`` generator and check its metadata; with the
+    export's ganzoo.json beside it, check first that the file's bytes are those exported."""
+    _check_sha256(Path(path))
     runtime = open_runtime(path, threads)
     metadata = runtime.metadata()
     if metadata is None:
@@ -128,6 +131,24 @@ def load(path: str | os.PathLike, threads: int | None = None) -> Generator:
                         f"'ganzoo export'.")
     _check_metadata(metadata, runtime)
     return Generator(Path(path), metadata, runtime)
+
+
+def _check_sha256(path: Path) -> None:
+    """Refuse a file whose SHA-256 is not the one the export's report beside it recorded: a
+    flipped bit in a copy or a download can leave a model that loads and runs, drawing wrong
+    pictures. Without a report that lists the file there is nothing to compare with."""
+    report = path.parent / REPORT
+    try:
+        rows = json.loads(report.read_text(encoding="utf-8"))["files"]
+        expected = next(row["sha256"] for row in rows
+                        if Path(row["path"]).name == path.name and row.get("sha256"))
+        actual = file_sha256(path)
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        return  # a missing or unreadable file is the runtime's to report, in its own words
+    if actual != expected:
+        raise EdgeError(f"{str(path)!r} is not the file 'ganzoo export' wrote: its SHA-256 "
+                        f"differs from the one {str(report)!r} records, so it was damaged or "
+                        f"changed after that export. Copy it again, or export it again.")
 
 
 def _check_metadata(metadata: dict[str, Any], runtime: Runtime) -> None:

@@ -10,6 +10,7 @@ only for conditional generators) and returns the ``image`` output, NHWC.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -21,6 +22,8 @@ from ganzoo_edge._errors import EdgeError
 
 METADATA_KEY = "ganzoo"
 """The name the metadata has in every format (ONNX metadata_props, TFLite Model.metadata)."""
+REPORT = "ganzoo.json"
+"""The report 'ganzoo export' writes beside its files, with each file's SHA-256."""
 
 SUFFIXES = (".onnx", ".tflite")
 
@@ -154,3 +157,12 @@ def parse_metadata(text: str | None, path: str | os.PathLike) -> dict[str, Any] 
 
 def _first_line(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

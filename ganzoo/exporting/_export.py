@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from ganzoo_edge.runtimes import file_sha256
 
 from ganzoo.exporting import _check, _metadata
 from ganzoo.errors import DiskFullError, is_disk_full
@@ -163,6 +164,7 @@ class _Exporter:
             return self._done(ExportedFile(**row, status="error", message=str(error)))
         seconds = time.perf_counter() - start
         size_mb = spec.bytes_written(target.path) / 1e6
+        row["sha256"] = file_sha256(target.path) if target.path.is_file() else None
         batch, expected = self._check_batch(target.batch)
         try:
             run = spec.runner(target.path, self.threads)

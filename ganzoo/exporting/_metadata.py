@@ -18,7 +18,7 @@ import json
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from ganzoo_edge.runtimes import METADATA_KEY, read_tflite_metadata
+from ganzoo_edge.runtimes import METADATA_KEY, REPORT, read_tflite_metadata
 
 if TYPE_CHECKING:
     from ganzoo.exporting._formats import Target
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 KEY = METADATA_KEY
 # The edge runner reads the metadata for the exporter's checks too: one reader, not two.
 read_tflite = read_tflite_metadata
-FILENAME = "ganzoo.json"
+FILENAME = REPORT  # the edge runner checks a file's SHA-256 against this report
 
 
 def describe(config: RunConfig, step: int, output: str, averaged: bool = True) -> dict[str, Any]:

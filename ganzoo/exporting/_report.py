@@ -19,7 +19,8 @@ class ExportedFile:
     `status` is ``ok`` (written and checked), ``failed`` (written, but its output is further
     from the Keras generator than `requirement` allows) or ``error`` (not written: `message`
     says why). Latencies are medians in the file's own runtime; `note` says how a fixed-batch
-    file was timed.
+    file was timed. `sha256` is the written file's (None for a folder, such as a SavedModel, or
+    a file not written); ganzoo-edge checks a file against it.
     """
 
     format: str
@@ -38,6 +39,7 @@ class ExportedFile:
     images_per_s: float | None = None
     note: str = ""
     message: str = ""
+    sha256: str | None = None
 
     @property
     def ok(self) -> bool:
