@@ -21,6 +21,7 @@ import numpy as np
 
 from ganzoo.errors import GanzooError
 from ganzoo.images import grid, grid_columns, save_atomic, to_uint8
+from ganzoo.plugin import discriminator_outputs
 
 
 def latents(count: int, latent_dim: int, seed: int):
@@ -167,8 +168,6 @@ def load_discriminator(run, step: int | str | None = None, registry=None):
 
 def _scorer(opened, step, registry=None):
     """Realness logits of uint8 images (and labels) under the run's discriminator."""
-    from ganzoo.plugin import discriminator_outputs
-
     spec = opened.architecture(registry)
     discriminator = load_discriminator(opened, step, registry)
 
