@@ -92,9 +92,15 @@ def test_evaluation_is_reproducible(dcgan_run):
 def test_eval_command_prints_the_table_or_json(capsys, dcgan_run):
     code, out, err = run_cli(capsys, "eval", str(dcgan_run.path), "--n", "64", "--json")
     assert code == 0, err
-    report = json.loads(out)
-    assert report["checkpoints"][0]["metrics"]["samples"] == 64
+    report = json.loads(out)  # one checkpoint: one object, its figures at top level
+    assert report["samples"] == 64 and report["step"] == 2
+    assert {"fid", "kid", "spectral_distance"} <= set(report)
     assert report["features"]["name"] == "domain-cnn-v1"
+    assert report["features"]["version"] == "1" and len(report["features"]["fingerprint"]) == 64
+    assert set(report["ladder"]["blur 2"]) == {"fid", "kid", "spectral_distance"}
+    code, out, err = run_cli(capsys, "eval", str(dcgan_run.path), "--n", "64", "--json",
+                             "--checkpoint", "all")
+    assert [record["step"] for record in json.loads(out)] == [1, 2]  # one object each
     code, out, err = run_cli(capsys, "eval", str(dcgan_run.path), "--n", "64",
                              "--checkpoint", "1")
     assert code == 0, err
@@ -111,7 +117,7 @@ def test_eval_scores_the_weight_average_unless_asked_for_the_trained_weights(cap
                              "--trained-weights", "--json")
     assert code == 0, err
     assert json.loads(out)["weights"] == "trained"
-    assert json.loads(out)["checkpoints"][0]["metrics"]["fid"] == pytest.approx(
+    assert json.loads(out)["fid"] == pytest.approx(
         trained.checkpoints[0].metrics.fid)
 
 

@@ -47,8 +47,8 @@ def test_unlabelled_data_is_scored_in_the_label_free_space(unlabelled, tmp_path,
     evaluator = Evaluator.for_data(str(path), 16, 1)
     assert evaluator.network.name.startswith("contrastive-cnn")
     rungs = ganzoo.metrics.ladder(evaluator)
-    real, scored_noise = rungs["real"], rungs["noise"]
-    fids = [rungs[name].fid for name in ("real", "blur 1", "blur 2", "blur 3", "noise")]
+    real, scored_noise = rungs["held-out real"], rungs["noise"]
+    fids = [rungs[name].fid for name in ("held-out real", "blur 1", "blur 2", "blur 3", "noise")]
     assert fids == sorted(fids)  # each rung further from the data than the one before
     # A feature space in which uniform noise looks like the data would be useless. (With 80
     # samples in 128 dimensions FID is biased upwards, so the real floor is far from 0 here.)

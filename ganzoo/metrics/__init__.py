@@ -19,6 +19,7 @@ from __future__ import annotations
 from ganzoo.metrics._scores import (Estimate, InsufficientSamplesError, class_consistency, fid,
                                     frechet_distance, gaussian_statistics, inception_score, kid,
                                     memorisation, nearest_neighbour_distances, precision_recall)
+from ganzoo.metrics._spectrum import log_spectrum, spectral_distance
 
 __all__ = [
     "CheckpointScore",
@@ -38,6 +39,7 @@ __all__ = [
     "contrastive_network",
     "domain_network",
     "evaluate",
+    "evaluate_folders",
     "fid",
     "frechet_distance",
     "gaussian_statistics",
@@ -45,14 +47,18 @@ __all__ = [
     "inception_score",
     "kid",
     "ladder",
+    "log_spectrum",
     "memorisation",
+    "shipped_network",
     "nearest_neighbour_distances",
     "precision_recall",
+    "spectral_distance",
 ]
 
 _LAZY = {
     "CheckpointScore": "_evaluate", "EvalReport": "_evaluate", "Evaluator": "_evaluate",
     "FeatureInfo": "_evaluate", "Metrics": "_evaluate", "evaluate": "_evaluate",
+    "evaluate_folders": "_evaluate", "shipped_network": "_shipped",
     "FeatureNetwork": "_features", "FeatureNetworkError": "_features",
     "domain_network": "_features", "inception_network": "_features",
     "HealthMonitor": "_health", "TrainingHealthWarning": "_health",

@@ -102,7 +102,8 @@ def contrastive_network(images: np.ndarray, *, source: str = "the data",
     return FeatureNetwork(name, fingerprint, tuple(images.shape[1:]), 0,
                           _scaled(model, info["feature_scale"]),
                           float(info["held_out_accuracy"]), int(info["held_out_count"]),
-                          source=str(info.get("source", source)))
+                          source=str(info.get("source", source)),
+                          version=str(CONTRASTIVE_VERSION))
 
 
 def _scaled(model, feature_scale: float):

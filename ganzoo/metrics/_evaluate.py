@@ -18,13 +18,17 @@ from ganzoo.metrics._features import (WEAK_CLASSIFIER, FeatureNetwork, domain_ne
 from ganzoo.metrics._reference import RealSample, Reference, real_sample, reference
 from ganzoo.metrics._scores import (InsufficientSamplesError, class_consistency, fid,
                                     inception_score, kid, memorisation, precision_recall)
+from ganzoo.metrics._spectrum import spectral_distance
 
 if TYPE_CHECKING:
     from ganzoo.metrics._classifier_score import ClassifierScore
 
-__all__ = ["CheckpointScore", "EvalReport", "Evaluator", "FeatureInfo", "Metrics", "evaluate"]
+__all__ = ["CheckpointScore", "EvalReport", "Evaluator", "FeatureInfo", "Metrics", "evaluate",
+           "evaluate_folders"]
 
-FEATURES = ("domain", "inception")
+# "auto": the shipped network for a folder of pictures, the domain network (or its label-free
+# twin) for a named data set or an .npz, such as the digits.
+FEATURES = ("auto", "shipped", "domain", "inception")
 
 # name, attribute, better ("lower"/"higher"), format
 _ROWS = (
@@ -35,6 +39,7 @@ _ROWS = (
     ("memorisation", "memorisation", "lower"),
     ("inception-style score", "inception_score", "higher"),
     ("class consistency", "class_consistency", "higher"),
+    ("spectral distance (pixels)", "spectral_distance", "lower"),
 )
 
 
@@ -53,6 +58,9 @@ class Metrics:
             when it has none.
         class_consistency: for a conditional run, the share of samples the domain classifier
             assigns to the class they were generated for; None otherwise.
+        spectral_distance: mean absolute difference of the log azimuthally averaged power
+            spectra of the samples and the real reference (`ganzoo.metrics.spectral_distance`,
+            decades of power; lower is better). Computed on pixels, not features.
     """
 
     samples: int
@@ -64,6 +72,7 @@ class Metrics:
     memorisation: float
     inception_score: float | None = None
     class_consistency: float | None = None
+    spectral_distance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -75,11 +84,12 @@ class FeatureInfo:
     dim: int
     held_out_accuracy: float | None = None
     held_out_count: int = 0
+    version: str = ""
 
     @classmethod
     def of(cls, network: FeatureNetwork, dim: int) -> FeatureInfo:
         return cls(network.name, network.fingerprint, dim, network.held_out_accuracy,
-                   network.held_out_count)
+                   network.held_out_count, network.version)
 
     def describe(self) -> str:
         text = f"{self.name} (fingerprint {self.fingerprint[:12]}, {self.dim} features)"
@@ -117,6 +127,10 @@ class EvalReport:
             the run keeps, what ``ganzoo sample`` uses) or ``"trained"``.
         classifier_score: with ``classifier_score=True``, the Classification Accuracy Score
             and augmentation gain of the last checkpoint (`ClassifierScore`).
+        ladder: the real pictures of the data damaged in known ways (blur, colour, lattice,
+            JPEG, noise), each scored like a generator (`ganzoo.metrics.ladder`), by rung.
+        fake: for two folders (`evaluate_folders`), the folder of pictures scored; None for a
+            run.
     """
 
     run: str
@@ -131,12 +145,51 @@ class EvalReport:
     notes: tuple[str, ...] = ()
     weights: str = "trained"
     classifier_score: ClassifierScore | None = None
+    ladder: dict[str, Metrics] | None = None
+    fake: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def position(self, metrics: Metrics, metric: str = "fid") -> str | None:
+        """Where `metrics`' figure sits on this data's ladder, in words (None without one)."""
+        from ganzoo.metrics._ladder import position
+
+        return None if self.ladder is None else position(getattr(metrics, metric), self.ladder,
+                                                         metric)
+
+    def records(self) -> list[dict[str, Any]]:
+        """One JSON-ready object per checkpoint: its figures at top level (``fid``, ``kid``,
+        ``spectral_distance``, ...), the ``floor``, the ``ladder`` {rung: {fid, kid,
+        spectral_distance}}, where the figures sit on it, and the ``features`` {name,
+        version, fingerprint, ...}."""
+        ladder = None if self.ladder is None else {
+            name: {"fid": m.fid, "kid": m.kid, "spectral_distance": m.spectral_distance}
+            for name, m in self.ladder.items()}
+        out = []
+        for index, score in enumerate(self.checkpoints):
+            record: dict[str, Any] = {
+                "run": None if self.fake else self.run, "real": self.data, "fake": self.fake,
+                "arch": self.arch, "image_shape": list(self.image_shape),
+                "step": None if self.fake else score.step, "best": score.best,
+                **dataclasses.asdict(score.metrics),
+                "position": {metric: self.position(score.metrics, metric)
+                             for metric in ("fid", "kid")},
+                "floor": dataclasses.asdict(self.floor), "ladder": ladder,
+                "features": dataclasses.asdict(self.features),
+                "classifier": (None if self.classifier is None
+                               else dataclasses.asdict(self.classifier)),
+                "reference_samples": self.reference_samples, "weights": self.weights,
+                "notes": list(self.notes)}
+            if index == len(self.checkpoints) - 1 and self.classifier_score is not None:
+                record["classifier_score"] = dataclasses.asdict(self.classifier_score)
+            out.append(record)
+        return out
+
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
+        """`records` as JSON: one object for one checkpoint, a list of them for several."""
+        records = self.records()
+        return json.dumps(records[0] if len(records) == 1 else records, indent=2)
 
     def table(self) -> str:
         """The report as text: a header, then one row per metric, one column per checkpoint and
@@ -145,16 +198,22 @@ class EvalReport:
         samples = sorted({c.metrics.samples for c in self.checkpoints})
         generator = ("the moving average of its weights" if self.weights == "average"
                      else "its trained weights")
-        lines = [f"{self.run}: {self.arch} on {self.data} ({height}x{width}x{channels}), "
-                 f"sampled with {generator}",
-                 f"features: {self.features.describe()}"]
+        if self.fake is not None:
+            lines = [f"{self.fake}: pictures against the real pictures of {self.data} "
+                     f"({height}x{width}x{channels})"]
+        else:
+            lines = [f"{self.run}: {self.arch} on {self.data} ({height}x{width}x{channels}), "
+                     f"sampled with {generator}"]
+        lines.append(f"features: {self.features.describe()}")
         if self.classifier is not None and self.classifier.fingerprint != \
                 self.features.fingerprint:
             lines.append(f"class consistency classifier: {self.classifier.describe()}")
-        lines.append(f"samples: {', '.join(map(str, samples))} generated per checkpoint vs "
+        drawn = "pictures" if self.fake is not None else "generated per checkpoint"
+        lines.append(f"samples: {', '.join(map(str, samples))} {drawn} vs "
                      f"{self.reference_samples} real reference images; floor: "
                      f"{self.floor.samples} other real images vs the same reference")
-        headers = ["metric"] + [f"step {c.step}" + (" (best)" if c.best else "")
+        headers = ["metric"] + [("pictures" if self.fake is not None else f"step {c.step}")
+                                + (" (best)" if c.best else "")
                                 for c in self.checkpoints] + ["real-vs-real floor"]
         rows = [headers]
         for label, name, better in _ROWS:
@@ -171,10 +230,35 @@ class EvalReport:
         widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
         for row in rows:
             lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        lines.extend(self._ladder_lines())
         if self.classifier_score is not None:
             lines.extend(self.classifier_score.lines())
         lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
+
+    def _ladder_lines(self) -> list[str]:
+        if self.ladder is None:
+            return []
+        from ganzoo.metrics._ladder import ordered
+
+        lines = [f"ladder: the real pictures of {self.data}, damaged, scored the same way "
+                 f"({self.features.name} features; spectral distance on pixels)"]
+        rows = [("rung", "FID", "KID x 1000", "spectral distance")] + [
+            (name, f"{m.fid:.2f}", f"{1000 * m.kid:.2f}",
+             "-" if m.spectral_distance is None else f"{m.spectral_distance:.3f}")
+            for name, m in self.ladder.items()]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+                  for row in rows]
+        for score in self.checkpoints:
+            what = "pictures" if self.fake is not None else f"step {score.step}"
+            lines.append(f"{what}: FID {self.position(score.metrics, 'fid')}; "
+                         f"KID {self.position(score.metrics, 'kid')} (of this data's ladder)")
+        if not ordered(self.ladder, "fid"):
+            lines.append("note: this feature space does not order the ladder on this data "
+                         "(held-out real < blur 1 < blur 2 < blur 3 < noise, colour, lattice "
+                         "and JPEG above held-out real): read its figures with care.")
+        return lines
 
 
 def _format(name: str, value: float | None, metrics: Metrics) -> str:
@@ -209,7 +293,7 @@ class Evaluator:
         self.n = len(real.floor_features) if n is None else n
         self.image_shape: tuple[int, int, int] = tuple(sample.images.shape[1:])
         self.notes: list[str] = []
-        if network.num_classes == 0:
+        if network.num_classes == 0 and network.name.startswith("inception"):
             self.notes.append(f"No inception-style score: {network.name} has no classifier "
                               f"(use the full InceptionV3 weights file for one).")
         for net in {id(n): n for n in (network, classifier) if n is not None}.values():
@@ -224,7 +308,7 @@ class Evaluator:
 
     @classmethod
     def for_data(cls, data: str, image_size: int, channels: int | None = None, *,
-                 features: str | FeatureNetwork = "domain", conditional: bool = False,
+                 features: str | FeatureNetwork = "auto", conditional: bool = False,
                  inception_weights: str | os.PathLike | None = None,
                  classifier_epochs: int | None = None,
                  cache: str | os.PathLike | None = None, strict: bool = False, registry=None,
@@ -234,7 +318,8 @@ class Evaluator:
 
         Args:
             data: the data set name, folder or .npz the generator was trained on.
-            features: ``"domain"``, ``"inception"`` or a `FeatureNetwork`.
+            features: ``"auto"`` (``"shipped"`` for a folder of pictures, else ``"domain"``),
+                ``"shipped"``, ``"domain"``, ``"inception"`` or a `FeatureNetwork`.
             conditional: also measure class consistency (needs labelled data; uses the domain
                 network's classifier whatever `features` is).
             inception_weights: an InceptionV3 weights file (default: Keras' cache).
@@ -266,9 +351,15 @@ class Evaluator:
             return contrastive_network(sample.images, source=data, cache=cache,
                                        progress=progress)
 
+        if features == "auto":
+            features = "shipped" if os.path.isdir(os.path.expanduser(str(data))) else "domain"
         if isinstance(features, FeatureNetwork):
             network = features
             network.check_image_shape(sample.images.shape[1:])
+        elif features == "shipped":
+            from ganzoo.metrics._shipped import shipped_network
+
+            network = shipped_network()
         elif features == "domain" and (sample.labels is None or sample.num_classes < 2) \
                 and not conditional:
             # No labels to train a classifier on: the label-free network of the same data.
@@ -329,12 +420,19 @@ class Evaluator:
             accuracy = None
             if self.classifier is not None:
                 accuracy = self.classifier.held_out_accuracy
+            floor_images = self.sample.images[self.sample.halves[0]][:count]
             self._floor = self._metrics(
                 self.real.floor_features[:count],
                 None if self.real.floor_probabilities is None
                 else self.real.floor_probabilities[:count],
-                self.real.reference_features, accuracy)
+                self.real.reference_features, accuracy,
+                spectral_distance(floor_images, self.reference_images))
         return self._floor
+
+    @property
+    def reference_images(self) -> np.ndarray:
+        """The real reference half, as pixels (what the spectral distance compares with)."""
+        return self.sample.images[self.sample.halves[1]]
 
     def score(self, images: np.ndarray, labels: np.ndarray | None = None) -> Metrics:
         """The metrics of uint8 NHWC `images` (with the `labels` they were generated for, for
@@ -348,12 +446,13 @@ class Evaluator:
             probabilities = (embedding.probabilities if self.classifier is self.network
                              else self.classifier.embed(images).probabilities)
             consistency = class_consistency(probabilities, labels)
-        metrics = self._metrics(embedding.features, embedding.probabilities,
-                                self.real.training_features, consistency)
-        return metrics
+        return self._metrics(embedding.features, embedding.probabilities,
+                             self.real.training_features, consistency,
+                             spectral_distance(images, self.reference_images))
 
     def _metrics(self, features: np.ndarray, probabilities: np.ndarray | None,
-                 training: np.ndarray, consistency: float | None) -> Metrics:
+                 training: np.ndarray, consistency: float | None,
+                 spectral: float | None = None) -> Metrics:
         reference_features = self.real.reference_features
         kid_value = kid(features, reference_features, self.kid_subset_size, self.kid_subsets,
                         self.seed)
@@ -365,7 +464,7 @@ class Evaluator:
             samples=len(features), fid=fid(features, reference_features),
             kid=kid_value.mean, kid_std=kid_value.std, precision=precision, recall=recall,
             memorisation=memorisation(features, training), inception_score=score,
-            class_consistency=consistency)
+            class_consistency=consistency, spectral_distance=spectral)
 
 
 def _checkpoints(run, checkpoint: int | str | Sequence[int] | None) -> list[tuple[int, Any]]:
@@ -396,7 +495,7 @@ def _checkpoints(run, checkpoint: int | str | Sequence[int] | None) -> list[tupl
 
 
 def evaluate(run: str | os.PathLike, n: int | None = None,
-             features: str | FeatureNetwork = "domain",
+             features: str | FeatureNetwork = "auto",
              checkpoint: int | str | Sequence[int] | None = None, *, seed: int = 0, k: int = 3,
              kid_subset_size: int | None = None, kid_subsets: int = 100,
              inception_weights: str | os.PathLike | None = None,
@@ -411,9 +510,12 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
         run: the run directory that ``ganzoo train`` printed.
         n: samples to generate per checkpoint; default: as many as the floor sample (half the
             real images, at most 10,000), so the floor uses the same sample sizes.
-        features: ``"domain"`` (a classifier trained on the run's labelled data, cached;
-            offline), ``"inception"`` (InceptionV3 ImageNet weights from Keras' cache or
-            `inception_weights`) or a `FeatureNetwork`.
+        features: ``"auto"`` (the default: ``"shipped"`` for a folder of pictures, else
+            ``"domain"``), ``"shipped"`` (the network that ships with ganzoo: figures compare
+            across folders), ``"domain"`` (a classifier trained on the run's labelled data, or
+            a contrastive network of its unlabelled data; cached; offline), ``"inception"``
+            (InceptionV3 ImageNet weights from Keras' cache or `inception_weights`) or a
+            `FeatureNetwork`.
         checkpoint: None for the latest, a step, a list of steps, ``"best"`` (lowest FID, kept
             by ``eval_every``) or ``"all"``.
         seed: seed of the latent vectors and of KID's subsets.
@@ -484,4 +586,81 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
         reference_samples=len(evaluator.real.reference_features), floor=evaluator.floor,
         checkpoints=tuple(scores), notes=tuple(evaluator.notes),
         weights="average" if averaged and config.ema_decay else "trained",
-        classifier_score=accuracy_score)
+        classifier_score=accuracy_score, ladder=_ladder(evaluator, cache))
+
+
+def _ladder(evaluator: Evaluator, cache) -> dict[str, Metrics]:
+    from ganzoo.metrics._ladder import ladder
+
+    return ladder(evaluator, cache=cache)
+
+
+def _first_side(folder: str) -> int:
+    """The shorter side of the first picture of `folder` (sorted order)."""
+    from PIL import Image
+
+    from ganzoo.data.folder import _discover
+    from ganzoo.errors import DataError
+
+    paths, _, _ = _discover(folder)
+    for path in paths:
+        try:
+            with Image.open(path) as picture:
+                return min(picture.size)
+        except OSError:
+            continue
+    raise DataError(f"No readable picture in {folder!r}; pass --image-size or check the folder.")
+
+
+def evaluate_folders(real: str | os.PathLike, fake: str | os.PathLike, *,
+                     image_size: int | None = None, n: int | None = None,
+                     features: str | FeatureNetwork = "shipped", seed: int = 0, k: int = 3,
+                     kid_subset_size: int | None = None, kid_subsets: int = 100,
+                     inception_weights: str | os.PathLike | None = None,
+                     cache: str | os.PathLike | None = None,
+                     progress: bool = False) -> EvalReport:
+    """Score the pictures of folder `fake` against the real pictures of folder `real`, with no
+    run: pictures from any generator, ganzoo's or another's, on the same ruler (as clean-fid's
+    folder mode). The report is `evaluate`'s, with the ladder of `real`.
+
+    Args:
+        real: a folder of real pictures (subfolders are read, their names ignored).
+        fake: a folder of the pictures to score, read the same way.
+        image_size: the side both are read at (centre square, resized); default: the side of
+            `fake`'s first picture.
+        n: pictures of `fake` to score; default: all of them, at most the floor's size (half
+            the real pictures, at most 10,000), so both columns use the same sizes.
+        features: ``"shipped"`` (default), ``"domain"``, ``"inception"`` or a
+            `FeatureNetwork`.
+        seed, k, kid_subset_size, kid_subsets, inception_weights, cache, progress: as for
+            `evaluate`.
+
+    Raises:
+        DataError: a folder is missing, empty or unreadable.
+
+    Example:
+        >>> print(ganzoo.metrics.evaluate_folders("~/emoji", "samples/").table())
+    """
+    from ganzoo.data import load_data
+    from ganzoo.errors import DataError
+
+    for name, folder in (("real", real), ("fake", fake)):
+        if not os.path.isdir(os.path.expanduser(str(folder))):
+            raise DataError(f"--{name} must be a folder of pictures. Received: {str(folder)!r}.")
+    if image_size is None:
+        image_size = _first_side(os.path.expanduser(str(fake)))
+    evaluator = Evaluator.for_data(str(real), image_size, 3, features=features,
+                                   inception_weights=inception_weights, cache=cache,
+                                   progress=progress, k=k, kid_subset_size=kid_subset_size,
+                                   kid_subsets=kid_subsets, seed=seed)
+    pictures = real_sample(str(fake), image_size, 3, dataset=load_data(
+        str(fake), image_size, 3)).images
+    evaluator.n = count = min(len(pictures), evaluator.n if n is None else n)
+    evaluator._check_sizes(count)
+    scores = (CheckpointScore(0, evaluator.score(pictures[:count])),)
+    return EvalReport(
+        run=str(fake), arch="pictures", data=str(real), image_shape=(image_size, image_size, 3),
+        features=evaluator.feature_info, classifier=None,
+        reference_samples=len(evaluator.real.reference_features), floor=evaluator.floor,
+        checkpoints=scores, notes=tuple(evaluator.notes), weights="pictures",
+        ladder=_ladder(evaluator, cache), fake=str(fake))

@@ -94,6 +94,8 @@ class FeatureNetwork:
             is the cache key, known before training), whose deterministic training gives the
             same weights on the same machine and TensorFlow version.
         image_shape: the ``(height, width, channels)`` it takes; None for any (it resizes).
+        version: the version of its recipe (or of its weights), which reports print beside
+            the fingerprint.
         num_classes: outputs of its classifier, 0 when it has none.
         held_out_accuracy: for a classifier trained by ganzoo, its accuracy on real images it
             did not see in training (the ceiling of class consistency), with their count.
@@ -111,6 +113,7 @@ class FeatureNetwork:
     batch_size: int = 256
     source: str = ""
     preprocess: Callable | None = None
+    version: str = ""
 
     @property
     def short_fingerprint(self) -> str:
@@ -157,7 +160,8 @@ class FeatureNetwork:
 def held_out_check(name: str, figure: float, count: int) -> str:
     """A network's held-out figure in words: a classifier's accuracy, or for the label-free
     network the share of held-out images whose two views find each other."""
-    check = "held-out view retrieval" if name.startswith("contrastive") else "held-out accuracy"
+    label_free = name.startswith(("contrastive", "ganzoo-features"))
+    check = "held-out view retrieval" if label_free else "held-out accuracy"
     return f"{check} {100 * figure:.1f} % on {count} real images"
 
 
@@ -296,7 +300,8 @@ def domain_network(images: np.ndarray, labels: np.ndarray | None, num_classes: i
     return FeatureNetwork(name, fingerprint, tuple(images.shape[1:]), num_classes,
                           _with_probabilities(model, float(info["feature_scale"])),
                           float(info["held_out_accuracy"]),
-                          int(info["held_out_count"]), source=str(info.get("source", source)))
+                          int(info["held_out_count"]), source=str(info.get("source", source)),
+                          version=str(DOMAIN_VERSION))
 
 
 def _read_info(folder: Path, fingerprint: str) -> dict | None:
@@ -455,7 +460,7 @@ def inception_network(weights: str | os.PathLike | None = None,
                                   f"can load: {error}") from error
     return FeatureNetwork("inception-v3" + ("" if top else "-notop"), _file_sha256(path), None,
                           1000 if top else 0, core, batch_size=batch_size, source=str(path),
-                          preprocess=_inception_preprocess)
+                          preprocess=_inception_preprocess, version="keras-imagenet")
 
 
 def _inception_preprocess(images):

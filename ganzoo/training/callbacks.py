@@ -232,7 +232,7 @@ class Evaluation(Callback):
     the loop; it uses no global random state, so evaluating leaves training unchanged.
     """
 
-    def __init__(self, session, features="domain") -> None:
+    def __init__(self, session, features="auto") -> None:
         import tensorflow as tf
 
         from ganzoo.metrics import Evaluator

@@ -36,13 +36,13 @@ class TrainingSession:
         strategy: the `tf.distribute.Strategy` the session trains under.
         registry: the plugins of the session.
         progress: whether this process shows progress (the chief, unless asked not to).
-        eval_features: the feature network of ``--eval-every`` (``"domain"`` or a
-            `FeatureNetwork`).
+        eval_features: the feature network of ``--eval-every`` (``"auto"``, ``"shipped"``,
+            ``"domain"`` or a `FeatureNetwork`).
         status: short texts that callbacks want shown beside the progress bar.
     """
 
     def __init__(self, run: Run, spec, loss_spec, dataset, strategy, registry,
-                 progress: bool, eval_features="domain") -> None:
+                 progress: bool, eval_features="auto") -> None:
         import keras
         import tensorflow as tf
 

@@ -53,7 +53,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
           checkpoint_every: int | None = None, log_every: int | None = None,
           strict: bool | None = None, deterministic: bool | None = None,
           progress: bool = True, registry=None, strategy=None, eval_every: int | None = None,
-          eval_features="domain", precision: str | None = None,
+          eval_features="auto", precision: str | None = None,
           xla: bool | None = None, ema_decay: float | None = None,
           augment: str | None = None, callbacks: Sequence[Callback] = (),
           background: str | None = None, fit: str | None = None) -> TrainResult:
@@ -107,7 +107,8 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
             recall (`ganzoo.evaluate`'s defaults) into ``metrics.jsonl`` and TensorBoard, and
             keep the checkpoint with the lowest FID in ``checkpoints/best/`` (``best.json``
             says which).
-        eval_features: the feature network of `eval_every`: ``"domain"`` or a
+        eval_features: the feature network of `eval_every`: ``"auto"`` (the shipped network
+            for a folder of pictures, else ``"domain"``), ``"shipped"``, ``"domain"`` or a
             `ganzoo.metrics.FeatureNetwork`.
 
     Returns:
