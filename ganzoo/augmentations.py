@@ -18,6 +18,10 @@ so the generator still learns the un-augmented distribution.
   https://arxiv.org/abs/2006.06676, official code https://github.com/NVlabs/stylegan2-ada.
   Each transform is applied with probability p; every 4 steps p moves by
   ``sign(r_t - 0.6) * images / speed`` where ``r_t = E[sign(D(real))]`` over those steps.
+  ``sign(D(real))`` says "judged real" for the non-saturating loss the paper trains with; for
+  any loss ganzoo reads that judgement from the loss's own `LossSpec.realness` (logit > 0 for
+  the logistic and hinge losses, > 0.5 for least squares, above the batch's mean fake score for
+  the Wasserstein and relativistic losses), and refuses a loss that declares none.
   Deviations, named: (1) the transforms are the paper's x-flip, integer translation,
   brightness, contrast, saturation and cutout (no rotations, scaling, hue or filtering, which
   need resampling; the keras.io ADA example likewise uses a reduced set); (2) ``speed`` is
@@ -176,8 +180,8 @@ class AdaptiveAugment(Augmentation):
                                                      dtype)), images)
         return gated(11, cutout(images, randoms[:, 12], randoms[:, 13]), images)
 
-    def statistics(self, real_logits):
-        signs = tf.sign(tf.reshape(tf.cast(real_logits, tf.float32), [-1]))
+    def statistics(self, realness):
+        signs = tf.sign(tf.reshape(tf.cast(realness, tf.float32), [-1]))
         return tf.stack([tf.reduce_sum(signs), tf.cast(tf.size(signs), tf.float32)])
 
     def update(self, step, statistics, images: int) -> None:
@@ -208,7 +212,8 @@ BUILT_IN_AUGMENTATIONS = [
                                               "cutout (FastGAN's policy)",
                      functools.partial(DiffAugment, use_cutout=False), paper=ZHAO_2020),
     AugmentationSpec("ada", "Adaptive discriminator augmentation: p follows the overfitting "
-                            "heuristic r_t toward 0.6", AdaptiveAugment, paper=KARRAS_2020),
+                            "heuristic r_t toward 0.6", AdaptiveAugment, paper=KARRAS_2020,
+                     needs_realness=True),
 ]
 
 

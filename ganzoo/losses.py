@@ -142,25 +142,44 @@ def _of_fake(loss: Callable[[tf.Tensor], tf.Tensor]) -> Callable[[LossContext], 
     return of_context
 
 
+def logit_realness(context: LossContext) -> tf.Tensor:
+    """Judged real where the logit is positive: the boundary of the logistic losses (D(x) =
+    0.5) and of the hinge loss (halfway between its margins at -1 and +1)."""
+    return context.real_logits[:, 0]
+
+
+def least_squares_realness(context: LossContext) -> tf.Tensor:
+    """Judged real above 0.5, halfway between the least-squares targets 0 and 1."""
+    return context.real_logits[:, 0] - 0.5
+
+
+def relative_realness(context: LossContext) -> tf.Tensor:
+    """Judged real when scored above the batch's average fake: a Wasserstein critic's scores
+    have no fixed origin, and a relativistic discriminator decides exactly this way."""
+    return context.real_logits[:, 0] - tf.reduce_mean(context.fake_logits)
+
+
 BUILT_IN_LOSSES = [
     LossSpec("nonsaturating", "Binary cross-entropy; the generator maximises log D(G(z)).",
              _of_both(nonsaturating_discriminator_loss), _of_fake(nonsaturating_generator_loss),
-             paper=GOODFELLOW_2014),
+             paper=GOODFELLOW_2014, realness=logit_realness),
     LossSpec("minimax", "The original minimax game; the generator minimises log(1 - D(G(z))).",
              _of_both(nonsaturating_discriminator_loss), _of_fake(minimax_generator_loss),
-             paper=GOODFELLOW_2014),
+             paper=GOODFELLOW_2014, realness=logit_realness),
     LossSpec("hinge", "Hinge loss for the discriminator, -D(G(z)) for the generator.",
-             _of_both(hinge_discriminator_loss), _of_fake(hinge_generator_loss), paper=LIM_2017),
+             _of_both(hinge_discriminator_loss), _of_fake(hinge_generator_loss), paper=LIM_2017,
+             realness=logit_realness),
     LossSpec("least-squares", "Least-squares GAN loss with 0-1 targets.",
              _of_both(least_squares_discriminator_loss), _of_fake(least_squares_generator_loss),
-             paper=MAO_2017),
+             paper=MAO_2017, realness=least_squares_realness),
     LossSpec("wasserstein-gp", "Wasserstein critic loss with gradient penalty (weight 10).",
              _of_both(wasserstein_discriminator_loss), _of_fake(wasserstein_generator_loss),
-             gradient_penalty_weight=10.0, paper=GULRAJANI_2017),
+             gradient_penalty_weight=10.0, paper=GULRAJANI_2017, realness=relative_realness),
     LossSpec("relativistic-average", "Relativistic average standard GAN (RaSGAN): each side "
              "judges reals against the average fake and fakes against the average real.",
              _of_both(relativistic_average_discriminator_loss),
-             _of_both(relativistic_average_generator_loss), paper=JOLICOEUR_MARTINEAU_2018),
+             _of_both(relativistic_average_generator_loss), paper=JOLICOEUR_MARTINEAU_2018,
+             realness=relative_realness),
 ]
 
 

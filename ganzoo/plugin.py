@@ -268,7 +268,12 @@ class LossSpec:
     `discriminator_loss(context)` and `generator_loss(context)` return float ``[batch]`` losses
     (the trainer averages them over the global batch); see `LossContext` for what they receive.
     A positive `gradient_penalty_weight` adds Gulrajani et al.'s penalty to the discriminator
-    loss. Example::
+    loss. `realness(context)` returns float ``[batch]``, positive where the discriminator, by
+    this loss's own decision boundary, judges a real image real: ADA's overfitting heuristic
+    r_t is the mean of its sign (Karras et al. 2020 take ``sign(D(x))``, the boundary of the
+    non-saturating loss; a least-squares boundary lies at 0.5, a Wasserstein critic has none
+    but the fakes' scores). A loss without it cannot be trained with an augmentation that
+    `needs_realness` (``--augment ada``). Example::
 
         def hinge_discriminator(context):
             return (tf.nn.relu(1 - context.real_logits[:, 0])
@@ -290,6 +295,7 @@ class LossSpec:
     generator_loss: Callable[[LossContext], tf.Tensor]
     gradient_penalty_weight: float = 0.0
     paper: Paper | None = None
+    realness: Callable[[LossContext], tf.Tensor] | None = None
 
     def __post_init__(self) -> None:
         for role in ("discriminator", "generator"):
@@ -560,8 +566,11 @@ class Augmentation:
         """State to checkpoint, by name (tf.Variables created inside the strategy scope)."""
         return {}
 
-    def statistics(self, real_logits):
-        """Per-replica sums this augmentation learns from (a float32 vector), or None."""
+    def statistics(self, realness):
+        """Per-replica sums this augmentation learns from (a float32 vector), or None.
+        `realness`: float32 ``[batch]`` of the step's real images, positive where the
+        discriminator judges one real (the loss's `LossSpec.realness`); None when the loss
+        declares none."""
         return None
 
     def update(self, step, statistics, images: int) -> None:
@@ -576,12 +585,15 @@ class Augmentation:
 @dataclass(frozen=True)
 class AugmentationSpec:
     """A discriminator augmentation (``--augment NAME``): `build()` returns a fresh
-    `Augmentation` for a run (called inside the distribution strategy's scope)."""
+    `Augmentation` for a run (called inside the distribution strategy's scope).
+    `needs_realness`: its `Augmentation.statistics` reads the loss's `LossSpec.realness`, so
+    a loss that declares none is refused before the run starts."""
 
     name: str
     summary: str
     build: Callable[[], Augmentation]
     paper: Paper | None = None
+    needs_realness: bool = False
 
 
 class Callback:

@@ -228,3 +228,76 @@ class _Numpy(Augmentation):
 def test_the_kit_names_what_a_broken_augmentation_must_fix(broken, message):
     with pytest.raises(ContractError, match=message):
         check_augmentation(AugmentationSpec("broken", "test", broken))
+
+
+# --- ADA's r_t per loss -----------------------------------------------------------------------
+
+def _context(real: list[float], fake: list[float]):
+    from ganzoo.plugin import LossContext
+
+    return LossContext(tf.constant(real, tf.float32)[:, None], tf.constant(fake, tf.float32)[:, None])
+
+
+# Per loss: logits a discriminator that has learnt to tell them apart would give (real, fake).
+SEPARATED = {"nonsaturating": (3.0, -3.0), "minimax": (3.0, -3.0), "hinge": (1.0, -1.0),
+             "least-squares": (1.0, 0.0), "wasserstein-gp": (7.0, 4.0),
+             "relativistic-average": (2.0, -1.0)}
+
+
+@pytest.mark.parametrize("name", sorted(SEPARATED))
+def test_every_built_in_loss_says_which_real_images_its_discriminator_judges_real(name):
+    realness = ganzoo.registry.default_registry().loss(name).realness
+    real, fake = SEPARATED[name]
+    # A discriminator that separates real from fake judges the real images real ...
+    assert (realness(_context([real] * 4, [fake] * 4)).numpy() > 0).all()
+    # ... and one fooled into scoring the real images as fakes does not.
+    assert (realness(_context([fake] * 4, [real] * 4)).numpy() < 0).all()
+
+
+def test_least_squares_realness_sits_halfway_between_its_targets_not_at_zero():
+    realness = ganzoo.registry.default_registry().loss("least-squares").realness
+    # Logits of 0.3 are positive, yet nearer the fake target 0 than the real target 1.
+    assert (realness(_context([0.3] * 4, [0.0] * 4)).numpy() < 0).all()
+
+
+@pytest.mark.parametrize("name", ["wasserstein-gp", "relativistic-average"])
+def test_a_critic_without_an_origin_is_judged_against_the_average_fake(name):
+    realness = ganzoo.registry.default_registry().loss(name).realness
+    # All scores negative, reals above the fakes: judged real; a common shift changes nothing.
+    shifted = realness(_context([-5.0, -4.0], [-9.0, -8.0])).numpy()
+    assert (shifted > 0).all()
+    np.testing.assert_allclose(realness(_context([95.0, 96.0], [91.0, 92.0])).numpy(), shifted)
+
+
+def test_ada_counts_the_signs_of_the_realness_it_is_given():
+    statistics = aug.AdaptiveAugment().statistics(tf.constant([0.4, -0.1, 2.0, 0.0]))
+    np.testing.assert_array_equal(statistics.numpy(), [1.0, 4.0])  # +1 - 1 + 1 + 0, 4 images
+
+
+def test_ada_refuses_a_loss_that_does_not_say_where_its_boundary_lies(tmp_path):
+    from ganzoo.errors import GanzooError
+    from ganzoo.plugin import LossSpec, hookimpl
+    from ganzoo.testing import registry_with
+
+    class Plugin:
+        @hookimpl
+        def ganzoo_losses(self):
+            return [LossSpec("opaque", "A loss without a realness function.",
+                             lambda c: -c.real_logits[:, 0] + c.fake_logits[:, 0],
+                             lambda c: -c.fake_logits[:, 0])]
+
+    registry = registry_with(Plugin(), builtins=True)
+    with pytest.raises(GanzooError, match="loss 'opaque' does not say where its decision"):
+        ganzoo.train("dcgan", loss="opaque", augment="ada", steps=1, out=tmp_path / "runs",
+                     registry=registry, **TINY)
+    assert not (tmp_path / "runs").exists()  # refused before the run directory
+    ganzoo.train("dcgan", loss="opaque", augment="diffaugment", steps=1, out=tmp_path / "ok",
+                 registry=registry, **TINY)
+
+
+@pytest.mark.parametrize("loss", ["least-squares", "wasserstein-gp"])
+def test_ada_trains_with_losses_other_than_the_papers(tmp_path, loss):
+    run = ganzoo.train("dcgan", loss=loss, augment="ada", steps=4, log_every=4,
+                       out=tmp_path, **TINY).run
+    record = json.loads(run.metrics_path.read_text().splitlines()[-1])
+    assert -1.0 <= record["augment_rt"] <= 1.0 and record["augment_p"] >= 0.0

@@ -102,7 +102,14 @@ def new_run(spec, registry, requested: dict[str, Any],
                 ).within(registry)
     augment = requested.get("augment") or fallback.augment
     if augment != "none":
-        registry.augmentation(augment)  # an unknown name fails before the run directory exists
+        # An unknown name, or a loss the augmentation cannot read, fails before the run
+        # directory exists.
+        if registry.augmentation(augment).needs_realness and registry.loss(loss).realness is None:
+            raise GanzooError(
+                f"--augment {augment} steers itself by how often the discriminator judges real "
+                f"images real, and loss {loss!r} does not say where its decision boundary lies "
+                f"(LossSpec.realness). Use another --augment (diffaugment), another --loss, or "
+                f"give the loss a realness function.")
     config.augment = augment
     config.plugins = registry.provenance(architecture=spec.name, loss=loss, dataset=data,
                                          augmentation=None if augment == "none" else augment)

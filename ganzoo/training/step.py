@@ -185,8 +185,13 @@ class GanStep:
         g_gradients = g_tape.gradient(g_scaled, g_variables)
         self.discriminator_optimizer.apply_gradients(zip(d_gradients, d_variables))
         self.generator_optimizer.apply_gradients(zip(g_gradients, g_variables))
-        statistics = (self.augmentation.statistics(real_scores[0])
-                      if self.augmentation is not None else None)
+        statistics = None
+        if self.augmentation is not None:
+            realness = None
+            if self.loss.realness is not None:
+                realness = tf.stop_gradient(tf.reshape(self.loss.realness(
+                    self._context(labels, real_scores, fake_scores)), [-1]))
+            statistics = self.augmentation.statistics(realness)
         return d_loss, g_loss, tf.zeros([0]) if statistics is None else statistics
 
 
