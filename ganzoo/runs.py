@@ -11,7 +11,7 @@ Layout::
     RUN/training.gif       the sample grids as an animation
     RUN/checkpoints/best/  with ``--eval-every``: the checkpoint with the lowest FID so far
     RUN/best.json          its step, FID and feature network
-    RUN/.lock              held (fcntl.flock) by the one process training the run
+    RUN/.lock              locked (flock; msvcrt on Windows) by the one process training the run
     RUN/checkpoints/damaged/  checkpoint files a resume found damaged, kept for inspection
 """
 
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ganzoo import _oslock
 from ganzoo.errors import DiskFullError, RunError, RunLockedError, is_disk_full
 
 if TYPE_CHECKING:
@@ -387,17 +388,14 @@ class Run:
         """Hold the run for one writer: a second `lock` of the same run, in any process, raises
         `RunLockedError` naming the holder.
 
-        The lock is the operating system's (``fcntl.flock`` on ``RUN/.lock``), so it is released
-        whenever the holder's process ends, even by SIGKILL; the file itself only tells the
-        holder's pid.
+        The lock is the operating system's on ``RUN/.lock`` (``fcntl.flock`` on Linux and
+        macOS, ``msvcrt.locking`` on Windows; see `ganzoo._oslock`), so it is released whenever
+        the holder's process ends, even by SIGKILL; the file itself only tells the holder's pid.
         """
-        import fcntl
-
         handle = open(self.path / LOCK, "a+", encoding="utf-8")
         try:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            release = _oslock.lock(handle)
+            if release is None:
                 handle.seek(0)
                 holder = handle.read().strip() or "unknown"
                 raise RunLockedError(
@@ -409,7 +407,10 @@ class Run:
             host = socket.gethostname()
             handle.write(f"{os.getpid()}" + (f" on {host}" if host else "") + "\n")
             handle.flush()
-            yield
+            try:
+                yield
+            finally:
+                release()
         finally:
             handle.close()
 
