@@ -1,5 +1,6 @@
-"""What differs between Linux, macOS and Windows: the run lock. The suite runs on Linux;
-Windows is simulated here by hiding ``fcntl``."""
+"""What differs between Linux, macOS and Windows: the run lock and the CPU check behind
+``--precision auto``. The suite runs on Linux; the other systems are simulated here by hiding
+``fcntl`` and by faking what `platform` and the files report."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import ganzoo
 from ganzoo import _oslock
 from ganzoo.errors import RunError, RunLockedError
 from ganzoo.runs import Run
+from ganzoo.training import runtime
 
 
 class WindowsLocks(types.ModuleType):
@@ -98,3 +100,51 @@ def test_with_neither_fcntl_nor_msvcrt_the_lock_is_refused_naming_the_platform(m
         with run_dir.lock():
             pass
     assert "\n" not in str(raised.value)
+
+
+X86_CPUINFO = ("processor\t: 0\nvendor_id\t: GenuineIntel\n"
+               "flags\t\t: fpu sse2 avx2 avx512f {extra}\n\nprocessor\t: 1\n")
+ARM_CPUINFO = "processor\t: 0\nBogoMIPS\t: 2100.00\nFeatures\t: fp asimd sve {extra}\n"
+
+
+@pytest.fixture
+def cpu_only(monkeypatch):
+    monkeypatch.setattr(runtime, "_gpu_compute_capabilities", lambda: [])
+
+
+@pytest.mark.parametrize("cpuinfo, chosen", [
+    (X86_CPUINFO.format(extra="avx512_bf16"), "mixed_bfloat16"),
+    (X86_CPUINFO.format(extra="amx_bf16 amx_tile"), "mixed_bfloat16"),
+    (X86_CPUINFO.format(extra="avx512_vnni"), "float32"),
+    (ARM_CPUINFO.format(extra="bf16 i8mm"), "float32"),
+    ("", "float32")],
+    ids=["x86-avx512-bf16", "x86-amx", "x86-without-bf16", "arm-bf16-unmeasured", "empty"])
+def test_on_linux_auto_precision_reads_proc_cpuinfo(monkeypatch, tmp_path, cpu_only, cpuinfo,
+                                                     chosen):
+    monkeypatch.setattr(runtime.platform, "system", lambda: "Linux")
+    (tmp_path / "cpuinfo").write_text(cpuinfo)
+    monkeypatch.setattr(runtime, "_CPUINFO", str(tmp_path / "cpuinfo"))
+    assert runtime.check_precision("auto") == chosen
+
+
+def test_on_linux_without_proc_auto_precision_is_float32(monkeypatch, tmp_path, cpu_only):
+    monkeypatch.setattr(runtime.platform, "system", lambda: "Linux")
+    monkeypatch.setattr(runtime, "_CPUINFO", str(tmp_path / "missing"))
+    assert runtime.check_precision("auto") == "float32"
+
+
+@pytest.mark.parametrize("system", ["Darwin", "Windows"])
+def test_on_macos_and_windows_a_cpu_gets_float32_without_reading_linux_files(
+        monkeypatch, tmp_path, cpu_only, system):
+    # An AVX512_BF16 cpuinfo where the code must not look: only Linux reads it.
+    (tmp_path / "cpuinfo").write_text(X86_CPUINFO.format(extra="avx512_bf16"))
+    monkeypatch.setattr(runtime, "_CPUINFO", str(tmp_path / "cpuinfo"))
+    monkeypatch.setattr(runtime.platform, "system", lambda: system)
+    assert runtime.check_precision("auto") == "float32"
+
+
+def test_on_any_system_a_gpu_decides_before_the_cpu(monkeypatch):
+    monkeypatch.setattr(runtime, "_gpu_compute_capabilities", lambda: [(8, 6)])
+    for system in ("Linux", "Darwin", "Windows"):
+        monkeypatch.setattr(runtime.platform, "system", lambda: system)
+        assert runtime.check_precision("auto") == "mixed_bfloat16"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,8 +39,13 @@ def auto_precision() -> str:
         lowest = min(gpus)
         return "mixed_bfloat16" if lowest >= (8, 0) else \
             "mixed_float16" if lowest >= (7, 0) else "float32"
-    flags = _cpu_flags()
-    return "mixed_bfloat16" if flags & {"avx512_bf16", "amx_bf16"} else "float32"
+    return "mixed_bfloat16" if _cpu_flags() & ONEDNN_BFLOAT16_FLAGS else "float32"
+
+
+# The x86 features with which oneDNN computes bfloat16 natively, in /proc/cpuinfo's spelling.
+ONEDNN_BFLOAT16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+_CPUINFO = "/proc/cpuinfo"
 
 
 def _gpu_compute_capabilities() -> list[tuple[int, int]]:
@@ -54,12 +60,32 @@ def _gpu_compute_capabilities() -> list[tuple[int, int]]:
 
 
 def _cpu_flags() -> set[str]:
+    """This CPU's feature flags as /proc/cpuinfo spells them, where they can make bfloat16
+    native for TensorFlow; empty elsewhere, which makes `auto_precision` choose float32, always
+    a correct choice.
+
+    bfloat16 is native on a CPU only through oneDNN, which TensorFlow builds into its Linux and
+    Windows wheels, not its macOS ones. So:
+
+    - Linux: /proc/cpuinfo (x86 ``flags``; Arm ``Features``, where ``bf16`` is read but not
+      chosen: oneDNN with ACL on Arm is unmeasured here).
+    - macOS: nothing to read. Apple silicon has bf16 (``sysctl hw.optional.arm.FEAT_BF16``),
+      but TensorFlow's macOS CPU kernels have no oneDNN to compute with it, and no Intel Mac
+      has AVX512_BF16 or AMX.
+    - Windows: IsProcessorFeaturePresent's x86 constants go no further than AVX-512F, naming
+      neither AVX512_BF16 nor AMX, and reading CPUID from Python would mean executing machine
+      code through ctypes; with no reliable check, float32 (``--precision mixed_bfloat16`` by
+      name still works, with oneDNN).
+    """
+    if platform.system() != "Linux":
+        return set()
     try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        with open(_CPUINFO, encoding="utf-8") as handle:
             for line in handle:
-                if line.startswith("flags"):
+                # Every core lists the same flags, so the first core's suffice.
+                if line.startswith(("flags", "Features")):
                     return set(line.split(":", 1)[1].split())
-    except OSError:  # not Linux: no native bf16 detected, float32 is always right
+    except OSError:  # a sandbox without /proc: nothing detected, float32
         pass
     return set()
 
