@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import tensorflow as tf
 
 __all__ = [
+    "CONTRACT_VERSION",
     "ArchitectureSpec",
     "ArrayData",
     "Augmentation",
@@ -55,6 +56,14 @@ __all__ = [
 ]
 
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+# The version of the contract itself (the hooks in ganzoo.hookspecs; the specs and helpers here,
+# in ganzoo.blocks and the test kit), apart from ganzoo's: the major number changes when a plugin
+# written for the previous contract can break (2.0: losses take a LossContext), the minor when
+# something is only added. A plugin may require one with a module attribute,
+# ``requires_contract = ">=2.0,<3"``, which the registry checks (docs/plugins.md, "Contract
+# versions and deprecations"). 1.0 was ganzoo 0.1's contract.
+CONTRACT_VERSION = "2.0"
 
 ImageShape = tuple[int, int, int]
 

@@ -5,7 +5,8 @@ is reported with a warning (naming the file and line) and skipped, so a broken i
 takes the others down. Name clashes, for every kind of item: the core's built-in (distribution
 ``ganzoo``) wins over a third-party plugin of the same name, with one warning naming both; two
 third-party plugins that provide the same name make that one name unusable until one is
-uninstalled or disabled.
+uninstalled or disabled. A plugin whose ``requires_contract`` excludes this ganzoo's
+`CONTRACT_VERSION` is refused the same way as one that fails to import.
 
 Environment:
   ``GANZOO_DISABLE_PLUGINS=a,b``      skip the entry points named ``a`` and ``b``;
@@ -15,6 +16,7 @@ Environment:
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import sys
@@ -28,11 +30,13 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+import ganzoo
 from ganzoo import hookspecs
 from ganzoo.errors import DuplicateNameError, PluginError, UnknownNameError, did_you_mean
-from ganzoo.plugin import (ArchitectureSpec, AugmentationSpec, CallbackSpec, CommandSpec,
-                           DatasetSpec, ExportFormatSpec, LossSpec)
+from ganzoo.plugin import (CONTRACT_VERSION, ArchitectureSpec, AugmentationSpec, CallbackSpec,
+                           CommandSpec, DatasetSpec, ExportFormatSpec, LossSpec)
 
 ENTRY_POINT_GROUP = "ganzoo"
 CORE_DISTRIBUTION = "ganzoo"
@@ -65,6 +69,7 @@ class PluginInfo:
     distribution: str | None = None
     version: str | None = None
     error: str | None = None
+    requires_contract: str | None = None  # the plugin's own requires_contract, if it has one
 
     @property
     def ok(self) -> bool:
@@ -139,6 +144,7 @@ class Registry:
                  version: str | None = None) -> PluginInfo:
         """Register a plugin object (a module or any object with hook implementations)."""
         name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
+        needed = _check_contract(plugin, name)
         try:
             self._manager.register(plugin, name=name)
         except (ValueError, pluggy.PluginValidationError) as error:
@@ -152,7 +158,7 @@ class Registry:
             raise PluginError(f"Plugin {name!r} implements a hook that does not exist: "
                               f"{', '.join(map(repr, unknown))}.{_did_you_mean(unknown[0])} "
                               f"The hooks are: {', '.join(_hook_names())}.")
-        info = PluginInfo(name, distribution, version)
+        info = PluginInfo(name, distribution, version, requires_contract=needed)
         if not hooks:
             self._empty[name] = _why_empty(plugin)
             self._warn(f"ganzoo plugin {name!r} ({info.origin}) provides nothing: "
@@ -320,7 +326,9 @@ class Registry:
             try:
                 self.register(plugin, entry_point.name, distribution, version)
             except PluginError as error:
-                self._mark_broken(PluginInfo(entry_point.name, distribution, version), str(error))
+                needed = getattr(plugin, "requires_contract", None)
+                self._mark_broken(PluginInfo(entry_point.name, distribution, version,
+                                             requires_contract=needed), str(error))
 
     def _warn(self, message: str) -> None:
         # Once per registry: the index is rebuilt whenever a plugin is registered.
@@ -330,7 +338,7 @@ class Registry:
 
     def _mark_broken(self, info: PluginInfo, why: str) -> None:
         self._warn(f"ganzoo plugin {info.name!r} ({info.origin}) is skipped: {why}")
-        self._broken.append(PluginInfo(info.name, info.distribution, info.version, why))
+        self._broken.append(dataclasses.replace(info, error=why))
 
     def _build_index(self) -> None:
         if self._index is not None:
@@ -414,6 +422,27 @@ def _where(error: BaseException, module: str) -> str:
     own = [f for f in frames if package in Path(f.filename).with_suffix("").parts]
     frame = (own or frames)[-1]
     return f"{frame.filename}:{frame.lineno}"
+
+
+def _check_contract(plugin: object, name: str) -> str | None:
+    """The plugin's ``requires_contract`` (None if it has none); `PluginError` if it is not a
+    version specifier or excludes `CONTRACT_VERSION`."""
+    needed = getattr(plugin, "requires_contract", None)
+    if needed is None:
+        return None
+    try:
+        if not isinstance(needed, str):
+            raise InvalidSpecifier(needed)
+        accepted = SpecifierSet(needed)
+    except InvalidSpecifier:
+        raise PluginError(f"Plugin {name!r}: requires_contract must be a version specifier such "
+                          f"as '>=2.0,<3'. Received: requires_contract={needed!r}.") from None
+    if CONTRACT_VERSION not in accepted:
+        raise PluginError(f"Plugin {name!r} requires plugin contract {needed}; ganzoo "
+                          f"{ganzoo.__version__} has contract {CONTRACT_VERSION}. Install a "
+                          f"ganzoo whose contract it accepts, or a release of the plugin made "
+                          f"for contract {CONTRACT_VERSION}.")
+    return needed
 
 
 def _check_specs(result: object, spec_type: type, noun: str, hook: str) -> list:

@@ -316,3 +316,84 @@ def test_tracing_prints_the_whole_traceback_of_a_plugin_that_fails_to_import(
     trace = capsys.readouterr().err
     assert "Traceback (most recent call last)" in trace
     assert f'File "{broken_distribution / "exploding_plugin.py"}", line 1' in trace
+
+
+# The contract's own version -------------------------------------------------------------------
+
+def plugin_requiring(contract) -> object:
+    """A plugin module providing one architecture and requiring `contract`."""
+    module = type(sys)("contract_plugin")
+    module.requires_contract = contract
+    module.ganzoo_architectures = hookimpl(lambda: [tiny_spec("contracted")])
+    return module
+
+
+def next_major() -> str:
+    from ganzoo.plugin import CONTRACT_VERSION
+
+    return f">={int(CONTRACT_VERSION.split('.')[0]) + 1}.0"
+
+
+def test_ganzoo_plugins_shows_the_contract_version(capsys):
+    import ganzoo
+    from ganzoo.cli import main
+    from ganzoo.plugin import CONTRACT_VERSION
+
+    assert re.fullmatch(r"\d+\.\d+", CONTRACT_VERSION)
+    assert main(["plugins"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"ganzoo {ganzoo.__version__}, plugin contract {CONTRACT_VERSION}"
+
+
+@pytest.mark.parametrize("contract", ["current", "compatible", "range"])
+def test_a_plugin_requiring_the_current_contract_loads(empty_registry, contract):
+    from ganzoo.plugin import CONTRACT_VERSION
+
+    needed = {"current": f">={CONTRACT_VERSION}", "compatible": f"~={CONTRACT_VERSION}",
+              "range": f">=1.0,<{next_major().removeprefix('>=')}"}[contract]
+    info = empty_registry.register(plugin_requiring(needed), "contracted", "contracted-gan", "1.0")
+    assert info.requires_contract == needed
+    assert empty_registry.architecture("contracted").name == "contracted"
+
+
+def test_a_plugin_requiring_a_newer_contract_is_refused_naming_it_and_both_versions(
+        empty_registry):
+    from ganzoo.plugin import CONTRACT_VERSION
+
+    with pytest.raises(PluginError) as refused:
+        empty_registry.register(plugin_requiring(next_major()), "future")
+    message = str(refused.value)
+    assert message.startswith(f"Plugin 'future' requires plugin contract {next_major()}; ")
+    assert f"has contract {CONTRACT_VERSION}." in message and "\n" not in message
+    assert "contracted" not in empty_registry.architectures()
+
+
+@pytest.mark.parametrize("contract", ["2.0", 2.0, "newest"])
+def test_a_requires_contract_that_is_not_a_specifier_is_refused_with_the_value(empty_registry,
+                                                                               contract):
+    with pytest.raises(PluginError, match=re.escape(f"Received: requires_contract="
+                                                    f"{contract!r}.")):
+        empty_registry.register(plugin_requiring(contract), "vague")
+
+
+def test_an_installed_plugin_requiring_a_newer_contract_is_skipped_and_shown_failed(
+        tmp_path, monkeypatch):
+    from ganzoo.cli.plugins import describe_plugins
+
+    (tmp_path / "future_plugin.py").write_text(
+        "from ganzoo.plugin import hookimpl\n\n"
+        f"requires_contract = {next_major()!r}\n\n\n"
+        "@hookimpl\ndef ganzoo_architectures():\n    return []\n")
+    info = tmp_path / "future_gan-3.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: future-gan\nVersion: 3.0\n")
+    (info / "entry_points.txt").write_text("[ganzoo]\nfuture = future_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.warns(PluginLoadWarning, match=r"'future' \(future-gan 3.0\) is skipped: .*"
+                                               + re.escape(f"requires plugin contract "
+                                                           f"{next_major()}")):
+        registry = Registry()
+    assert "dcgan" in registry.architectures()
+    [described] = [p for p in describe_plugins(registry) if p["name"] == "future"]
+    assert described["status"] == "failed to load"
+    assert described["requires_contract"] == next_major()

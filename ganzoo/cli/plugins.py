@@ -6,8 +6,9 @@ import argparse
 import json
 import warnings
 
+import ganzoo
 from ganzoo.cli.listing import table
-from ganzoo.plugin import CommandSpec
+from ganzoo.plugin import CONTRACT_VERSION, CommandSpec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,10 +16,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def describe_plugins(registry=None) -> list[dict]:
-    """One dictionary per plugin: name, distribution, version, status, error, hooks, provides.
+    """One dictionary per plugin: name, distribution, version, status, error, hooks, provides,
+    requires_contract.
 
     `status` is ``"ok"``, ``"failed to load"``, ``"provides nothing"`` or ``"conflict"``;
-    `error` says why when it is not ok (where the import failed, what clashes with what).
+    `error` says why when it is not ok (where the import failed, what clashes with what, the
+    contract it requires); `requires_contract` is the plugin's own specifier, or None.
     """
     from ganzoo.registry import default_registry
 
@@ -31,7 +34,8 @@ def describe_plugins(registry=None) -> list[dict]:
             described.append({"name": plugin.name, "distribution": plugin.distribution,
                               "version": plugin.version, "status": status, "error": why,
                               "hooks": registry.hooks_of(plugin),
-                              "provides": registry.provided_by(plugin) if plugin.ok else {}})
+                              "provides": registry.provided_by(plugin) if plugin.ok else {},
+                              "requires_contract": plugin.requires_contract})
         return described
 
 
@@ -47,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         status = plugin["status"] + (f": {plugin['error']}" if plugin["error"] else "")
         rows.append([plugin["name"], f"{plugin['distribution']} {plugin['version']}",
                      ", ".join(plugin["hooks"]) or "-", provides or "-", status])
+    print(f"ganzoo {ganzoo.__version__}, plugin contract {CONTRACT_VERSION}")
     print(table(rows))
     return 0
 
@@ -55,4 +60,5 @@ COMMAND = CommandSpec(
     "plugins", "list plugins, their hooks and what they provide", add_arguments, run,
     description="List every plugin found through the 'ganzoo' entry-point group: its "
                 "distribution and version, the hooks it implements, what it provides, and its "
-                "status (ok, failed to load, provides nothing, or conflict).")
+                "status (ok, failed to load, provides nothing, or conflict). The first line "
+                "names the plugin contract version that plugins may require.")
