@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -16,20 +17,25 @@ from ganzoo.cli import main
 PLUGIN = Path(__file__).resolve().parents[1] / "plugins" / "ganzoo-wgan-gp"
 
 
+def installed_version() -> str:
+    """The plugin's version as installed: what ganzoo reads, not the pyproject's."""
+    return metadata.version("ganzoo-wgan-gp")
+
+
 def test_the_installed_plugin_is_listed_with_its_distribution_and_version(capsys):
     assert main(["list"]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines()
                if line.startswith("wgan-gp"))
-    assert "ganzoo-wgan-gp 0.1.0" in row and "arxiv.org/abs/1704.00028" in row
+    assert f"ganzoo-wgan-gp {installed_version()}" in row and "arxiv.org/abs/1704.00028" in row
 
 
 def test_ganzoo_plugins_reports_its_hooks_and_architectures(capsys):
     assert main(["plugins", "--json"]) == 0
     plugins = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
     assert plugins["wgan-gp"] == {
-        "name": "wgan-gp", "distribution": "ganzoo-wgan-gp", "version": "0.1.0", "status": "ok",
-        "error": None, "hooks": ["ganzoo_architectures"],
-        "provides": {"architectures": ["wgan-gp"]}}
+        "name": "wgan-gp", "distribution": "ganzoo-wgan-gp", "version": installed_version(),
+        "status": "ok", "error": None, "hooks": ["ganzoo_architectures"],
+        "provides": {"architectures": ["wgan-gp"]}, "requires_contract": ">=2.0,<3"}
 
 
 def test_a_wgan_gp_run_records_the_plugin_that_provided_it(tmp_path, capsys):
@@ -39,7 +45,7 @@ def test_a_wgan_gp_run_records_the_plugin_that_provided_it(tmp_path, capsys):
     run = Path(capsys.readouterr().out.strip().splitlines()[-1])
     config = json.loads((run / "config.json").read_text())
     assert config["plugin"] == {"name": "wgan-gp", "distribution": "ganzoo-wgan-gp",
-                                "version": "0.1.0"}
+                                "version": installed_version()}
     assert config["discriminator_steps"] == 5 and config["loss"] == "wasserstein-gp"
 
 

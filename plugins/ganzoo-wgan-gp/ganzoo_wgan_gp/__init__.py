@@ -16,6 +16,9 @@ from __future__ import annotations
 from ganzoo.blocks import convolutional_gan
 from ganzoo.plugin import ArchitectureSpec, Defaults, Paper, hookimpl
 
+# ganzoo.blocks.convolutional_gan arrived with contract 2.0.
+requires_contract = ">=2.0,<3"
+
 WGAN_GP = convolutional_gan(
     "wgan-gp",
     summary="Wasserstein GAN with gradient penalty: a batch-norm-free critic, 5 critic steps.",
