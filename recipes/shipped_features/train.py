@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             "held_out_view_retrieval": check, "held_out_count": HELD_OUT,
             "pool": f"{len(images)} pictures, manifest sha256 {pool_digest[:16]}",
             "sources": [{k: s.get(k) for k in ("name", "package", "version", "licence",
-                                               "count")} for s in manifest["sources"]]}
+                                               "rendered")} for s in manifest["sources"]]}
     (args.out / _shipped._INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     print(f"{steps} steps in {seconds / 60:.1f} min, loss {info['final_loss']:.3f}, held-out "
           f"view retrieval {100 * check:.1f} %; wrote {weights} "
