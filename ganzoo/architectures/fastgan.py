@@ -43,6 +43,8 @@ from keras import layers
 from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
 
 WIDTH = 32
+# The generator's upsampling, read when a generator is built.
+UPSAMPLING = "nearest"
 _WIDTH_MULTIPLIERS = {4: 16, 8: 8, 16: 4, 32: 2, 64: 2, 128: 1, 256: 0.5}
 SIZES = (64, 128, 256)
 
@@ -90,7 +92,7 @@ def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) 
     resolution = 4
     while resolution < size:
         resolution *= 2
-        x = layers.UpSampling2D(2, interpolation="nearest", name=f"up{resolution}")(x)
+        x = layers.UpSampling2D(2, interpolation=UPSAMPLING, name=f"up{resolution}")(x)
         x = _glu(x, _channels(resolution), 3, f"g{resolution}a")
         if resolution >= 16:  # the paper's "UpBlockComp": a second convolution from 16x16 up
             x = _glu(x, _channels(resolution), 3, f"g{resolution}b")

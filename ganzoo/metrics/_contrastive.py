@@ -150,13 +150,14 @@ def _views(images, randoms):
     return (tf.clip_by_value(x, -1.0, 1.0) + 1.0) * 127.5
 
 
-def _nt_xent(a, b):
-    """SimCLR's loss for unit vectors `a`, `b` of paired views."""
+def nt_xent(a, b, temperature: float = TEMPERATURE):
+    """SimCLR's NT-Xent loss for unit vectors `a`, `b` of paired views (the shipped network's
+    recipe trains with it too)."""
     import tensorflow as tf
 
     both = tf.concat([a, b], 0)
     count = tf.shape(a)[0]
-    similarity = tf.matmul(both, both, transpose_b=True) / TEMPERATURE
+    similarity = tf.matmul(both, both, transpose_b=True) / temperature
     similarity -= 1e9 * tf.eye(2 * count)
     targets = tf.concat([tf.range(count, 2 * count), tf.range(count)], 0)
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(targets, similarity))
@@ -180,7 +181,7 @@ def _train(trunk, head, images: np.ndarray, held_out: int, epochs: int,
         with tf.GradientTape() as tape:
             a = head(trunk(_views(x, randoms_a), training=True), training=True)
             b = head(trunk(_views(x, randoms_b), training=True), training=True)
-            loss = _nt_xent(a, b)
+            loss = nt_xent(a, b)
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
 
     # One generator draws each pass's order and, between them, each step's augmentation randoms.

@@ -151,6 +151,25 @@ class EvalReport:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    @property
+    def precision_recall_separate(self) -> bool:
+        """Whether precision and recall tell real from noise on this data: on the ladder,
+        uniform noise scores under half the held-out real pictures' precision and recall
+        (True without a ladder, which cannot say). Where they do not, the report leaves them
+        out: a precision that rates noise as realistic says nothing."""
+        if self.ladder is None or "noise" not in self.ladder:
+            return True
+        from ganzoo.metrics._ladder import HELD_OUT
+
+        real, noise = self.ladder[HELD_OUT], self.ladder["noise"]
+        return noise.precision < 0.5 * real.precision and noise.recall < 0.5 * real.recall
+
+    def _shown(self, metrics: Metrics) -> dict[str, Any]:
+        values = dataclasses.asdict(metrics)
+        if not self.precision_recall_separate:
+            values["precision"] = values["recall"] = None
+        return values
+
     def position(self, metrics: Metrics, metric: str = "fid") -> str | None:
         """Where `metrics`' figure sits on this data's ladder, in words (None without one)."""
         from ganzoo.metrics._ladder import position
@@ -172,15 +191,15 @@ class EvalReport:
                 "run": None if self.fake else self.run, "real": self.data, "fake": self.fake,
                 "arch": self.arch, "image_shape": list(self.image_shape),
                 "step": None if self.fake else score.step, "best": score.best,
-                **dataclasses.asdict(score.metrics),
+                **self._shown(score.metrics),
                 "position": {metric: self.position(score.metrics, metric)
                              for metric in ("fid", "kid")},
-                "floor": dataclasses.asdict(self.floor), "ladder": ladder,
+                "floor": self._shown(self.floor), "ladder": ladder,
                 "features": dataclasses.asdict(self.features),
                 "classifier": (None if self.classifier is None
                                else dataclasses.asdict(self.classifier)),
                 "reference_samples": self.reference_samples, "weights": self.weights,
-                "notes": list(self.notes)}
+                "notes": list(self.notes) + self._precision_recall_note()}
             if index == len(self.checkpoints) - 1 and self.classifier_score is not None:
                 record["classifier_score"] = dataclasses.asdict(self.classifier_score)
             out.append(record)
@@ -219,7 +238,8 @@ class EvalReport:
         for label, name, better in _ROWS:
             values = [getattr(c.metrics, name) for c in self.checkpoints]
             floor = getattr(self.floor, name)
-            if all(v is None for v in values):
+            if all(v is None for v in values) or (
+                    name in ("precision", "recall") and not self.precision_recall_separate):
                 continue
             arrow = "↓" if better == "lower" else "↑"
             row = [f"{label} {arrow}"]
@@ -233,8 +253,17 @@ class EvalReport:
         lines.extend(self._ladder_lines())
         if self.classifier_score is not None:
             lines.extend(self.classifier_score.lines())
-        lines.extend(f"note: {note}" for note in self.notes)
+        lines.extend(f"note: {note}" for note in list(self.notes) + self._precision_recall_note())
         return "\n".join(lines)
+
+    def _precision_recall_note(self) -> list[str]:
+        if self.precision_recall_separate:
+            return []
+        noise = self.ladder["noise"]
+        return [f"precision and recall are left out: on this data's ladder uniform noise "
+                f"scores precision {noise.precision:.3f} and recall {noise.recall:.3f}, not "
+                f"under half the held-out real pictures', so they cannot tell real from noise "
+                f"here."]
 
     def _ladder_lines(self) -> list[str]:
         if self.ladder is None:

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from ganzoo.metrics import _shipped  # noqa: E402
+from ganzoo.metrics._contrastive import nt_xent  # noqa: E402
 
 BATCH = 128
 TEMPERATURE = 0.2
@@ -74,18 +75,6 @@ def views(images, randoms):
     return tf.where(flip, tf.reverse(x, [2]), x)
 
 
-def nt_xent(a, b):
-    """SimCLR's NT-Xent loss for L2-normalised projections `a`, `b` of paired views."""
-    import tensorflow as tf
-
-    both = tf.concat([a, b], 0)
-    count = tf.shape(a)[0]
-    similarity = tf.matmul(both, both, transpose_b=True) / TEMPERATURE
-    similarity -= 1e9 * tf.eye(2 * count)
-    targets = tf.concat([tf.range(count, 2 * count), tf.range(count)], 0)
-    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(targets, similarity))
-
-
 def train(images: np.ndarray, steps: int, minutes: float | None) -> tuple:
     import keras
     import tensorflow as tf
@@ -110,7 +99,7 @@ def train(images: np.ndarray, steps: int, minutes: float | None) -> tuple:
         with tf.GradientTape() as tape:
             a = head(trunk(views(x, randoms[0]), training=True), training=True)
             b = head(trunk(views(x, randoms[1]), training=True), training=True)
-            loss = nt_xent(a, b)
+            loss = nt_xent(a, b, TEMPERATURE)
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
