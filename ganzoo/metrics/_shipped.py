@@ -28,7 +28,7 @@ from importlib import resources
 
 from ganzoo.metrics._features import FeatureNetwork, FeatureNetworkError
 
-__all__ = ["NAME", "SIZE", "VERSION", "build_trunk", "shipped_network"]
+__all__ = ["NAME", "SIZE", "VERSION", "build_trunk", "fingerprint", "shipped_network"]
 
 NAME = "ganzoo-features"
 VERSION = 1
@@ -82,6 +82,15 @@ def _files():
     return folder / _WEIGHTS, folder / _INFO
 
 
+def fingerprint() -> str:
+    """SHA-256 of the shipped weights file and of its description, which every report prints:
+    two reports with one fingerprint used the same ruler."""
+    weights, info_file = _files()
+    digest = hashlib.sha256(weights.read_bytes())
+    digest.update(info_file.read_text(encoding="utf-8").encode())
+    return digest.hexdigest()
+
+
 def shipped_network(batch_size: int = 256) -> FeatureNetwork:
     """The feature network that ships with ganzoo (`NAME` v`VERSION`), for pictures of any
     size.
@@ -96,19 +105,16 @@ def shipped_network(batch_size: int = 256) -> FeatureNetwork:
 
     weights, info_file = _files()
     try:
-        data, text = weights.read_bytes(), info_file.read_text(encoding="utf-8")
+        info, digest = json.loads(info_file.read_text(encoding="utf-8")), fingerprint()
     except OSError as error:
         raise FeatureNetworkError(
             f"The shipped feature network's files are missing from this installation "
             f"({weights}). Reinstall ganzoo, or use --features domain.") from error
-    info = json.loads(text)
-    digest = hashlib.sha256(data)
-    digest.update(text.encode())
     trunk = build_trunk()
     with resources.as_file(weights) as path:
         trunk.load_weights(path)
     scaled = keras.layers.Rescaling(float(info["feature_scale"]))(trunk.output)
-    return FeatureNetwork(f"{NAME}-v{VERSION}", digest.hexdigest(), None, 0,
+    return FeatureNetwork(f"{NAME}-v{VERSION}", digest, None, 0,
                           keras.Model(trunk.inputs, scaled),
                           held_out_accuracy=info.get("held_out_view_retrieval"),
                           held_out_count=int(info.get("held_out_count", 0)), batch_size=batch_size,
