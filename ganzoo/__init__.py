@@ -1,11 +1,13 @@
 """ganzoo: a plugin-based GAN zoo for TensorFlow/Keras.
 
-The public API mirrors the command line: `train`, `sample`, `export`, `list_architectures`.
-Plugin authors use `ganzoo.plugin`.
+The public API mirrors the command line: `train`, `sample`, `export`, `evaluate`,
+`list_architectures`, `list_plugins`. Plugin authors use `ganzoo.plugin` and test their
+plugins with `ganzoo.testing`; `ganzoo_edge` runs an exported generator without TensorFlow.
 """
 
 from __future__ import annotations
 
+import warnings
 from importlib import metadata
 
 from ganzoo.errors import GanzooError
@@ -23,6 +25,7 @@ __all__ = [
     "get_architecture",
     "interpolate",
     "list_architectures",
+    "list_plugins",
     "load_generator",
     "sample",
     "sample_dataset",
@@ -64,3 +67,38 @@ def get_architecture(name: str):
     from ganzoo.registry import default_registry
 
     return default_registry().architecture(name)
+
+
+def list_plugins(registry=None) -> list[dict]:
+    """Every plugin found through the ``ganzoo`` entry-point group, as ``ganzoo plugins --json``
+    prints it: one dictionary per plugin, broken ones included.
+
+    Each has ``name`` (the entry point), ``distribution`` and ``version`` (the package that
+    installed it), ``status`` (``"ok"``, ``"failed to load"``, ``"provides nothing"`` or
+    ``"conflict"``), ``error`` (why, when not ok: where the import failed, what clashes with
+    what, the contract it requires; else None), ``hooks`` (the hooks it implements),
+    ``provides`` (``{"architectures": [...], "losses": [...], ...}``, empty when it failed to
+    load) and ``requires_contract`` (its own specifier of `ganzoo.plugin.CONTRACT_VERSION`, or
+    None).
+
+    Args:
+        registry: plugins to describe (default: the installed ones).
+
+    Example:
+        >>> for plugin in ganzoo.list_plugins():
+        ...     print(plugin["name"], plugin["status"], plugin["provides"])
+    """
+    from ganzoo.registry import default_registry
+
+    registry = registry or default_registry()
+    with warnings.catch_warnings():  # broken plugins are reported in the result instead
+        warnings.simplefilter("ignore")
+        described = []
+        for plugin in registry.plugins:
+            status, why = registry.status(plugin)
+            described.append({"name": plugin.name, "distribution": plugin.distribution,
+                              "version": plugin.version, "status": status, "error": why,
+                              "hooks": registry.hooks_of(plugin),
+                              "provides": registry.provided_by(plugin) if plugin.ok else {},
+                              "requires_contract": plugin.requires_contract})
+        return described

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import re
 import subprocess
 import sys
@@ -215,13 +216,32 @@ def test_a_built_in_wins_over_a_third_party_plugin_of_the_same_name_with_one_war
     assert "GANZOO_DISABLE_PLUGINS=impostor" in message
 
 
-def test_ganzoo_plugins_shows_both_sides_of_a_clash_with_a_built_in_as_a_conflict():
+def test_list_plugins_returns_what_ganzoo_plugins_json_prints(capsys):
+    import ganzoo
+    from ganzoo.cli import main
+
+    assert main(["plugins", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert ganzoo.list_plugins() == printed
+    described = {p["name"]: p for p in printed}
+    assert described["dcgan"]["provides"] == {"architectures": ["dcgan"]}
+    assert described["dcgan"]["status"] == "ok" and described["dcgan"]["distribution"] == "ganzoo"
+
+
+def test_the_name_readme_gave_before_list_plugins_still_works():
+    import ganzoo
     from ganzoo.cli.plugins import describe_plugins
+
+    assert describe_plugins is ganzoo.list_plugins
+
+
+def test_ganzoo_plugins_shows_both_sides_of_a_clash_with_a_built_in_as_a_conflict():
+    from ganzoo import list_plugins
     from ganzoo.testing import registry_with
 
     registry = registry_with(builtins=True)
     registry.register(PluginProviding("dcgan"), "evil", "evil-gan", "1.0")
-    described = {p["name"]: p for p in describe_plugins(registry)}
+    described = {p["name"]: p for p in list_plugins(registry)}
     assert described["evil"]["status"] == described["dcgan"]["status"] == "conflict"
     assert "GANZOO_DISABLE_PLUGINS=evil" in described["evil"]["error"]
     assert described["mlp-gan"]["status"] == "ok"
@@ -242,14 +262,14 @@ def test_an_old_dcgan_run_still_samples_with_a_plugin_that_also_provides_dcgan(t
 
 def test_an_entry_point_without_hookimpl_is_a_warning_and_named_in_ganzoo_plugins(
         empty_registry):
-    from ganzoo.cli.plugins import describe_plugins
+    from ganzoo import list_plugins
 
     forgot = type(sys)("forgot_the_marker")
     forgot.ganzoo_architecture = lambda: [tiny_spec("unseen")]
     with pytest.warns(PluginLoadWarning, match=r"'forgot' \(forgot-gan 0.1\) provides nothing: "
                                                r".*without @hookimpl.*'ganzoo_architectures'"):
         empty_registry.register(forgot, "forgot", "forgot-gan", "0.1")
-    [described] = describe_plugins(empty_registry)
+    [described] = list_plugins(empty_registry)
     assert described["status"] == "provides nothing"
     assert "Did you mean 'ganzoo_architectures'?" in described["error"]
 
@@ -265,7 +285,7 @@ def test_a_misspelt_hook_suggests_the_hook_it_resembles(empty_registry):
 
 
 def test_a_plugin_that_fails_to_import_names_the_file_and_line(broken_distribution, monkeypatch):
-    from ganzoo.cli.plugins import describe_plugins
+    from ganzoo import list_plugins
 
     (broken_distribution / "exploding_plugin.py").write_text(
         "import os\n\n\ndef explode():\n    raise RuntimeError('boom at import')\n\n\nexplode()\n")
@@ -273,7 +293,7 @@ def test_a_plugin_that_fails_to_import_names_the_file_and_line(broken_distributi
     where = f"{broken_distribution / 'exploding_plugin.py'}:5"
     with pytest.warns(PluginLoadWarning, match=re.escape(where)):
         registry = Registry()
-    [described] = [p for p in describe_plugins(registry) if p["name"] == "exploding"]
+    [described] = [p for p in list_plugins(registry) if p["name"] == "exploding"]
     assert described["status"] == "failed to load" and where in described["error"]
 
 
@@ -378,7 +398,7 @@ def test_a_requires_contract_that_is_not_a_specifier_is_refused_with_the_value(e
 
 def test_an_installed_plugin_requiring_a_newer_contract_is_skipped_and_shown_failed(
         tmp_path, monkeypatch):
-    from ganzoo.cli.plugins import describe_plugins
+    from ganzoo import list_plugins
 
     (tmp_path / "future_plugin.py").write_text(
         "from ganzoo.plugin import hookimpl\n\n"
@@ -394,6 +414,6 @@ def test_an_installed_plugin_requiring_a_newer_contract_is_skipped_and_shown_fai
                                                            f"{next_major()}")):
         registry = Registry()
     assert "dcgan" in registry.architectures()
-    [described] = [p for p in describe_plugins(registry) if p["name"] == "future"]
+    [described] = [p for p in list_plugins(registry) if p["name"] == "future"]
     assert described["status"] == "failed to load"
     assert described["requires_contract"] == next_major()

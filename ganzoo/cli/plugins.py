@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import warnings
 
 import ganzoo
 from ganzoo.cli.listing import table
@@ -15,32 +14,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
-def describe_plugins(registry=None) -> list[dict]:
-    """One dictionary per plugin: name, distribution, version, status, error, hooks, provides,
-    requires_contract.
-
-    `status` is ``"ok"``, ``"failed to load"``, ``"provides nothing"`` or ``"conflict"``;
-    `error` says why when it is not ok (where the import failed, what clashes with what, the
-    contract it requires); `requires_contract` is the plugin's own specifier, or None.
-    """
-    from ganzoo.registry import default_registry
-
-    registry = registry or default_registry()
-    with warnings.catch_warnings():  # broken plugins are reported in the result instead
-        warnings.simplefilter("ignore")
-        described = []
-        for plugin in registry.plugins:
-            status, why = registry.status(plugin)
-            described.append({"name": plugin.name, "distribution": plugin.distribution,
-                              "version": plugin.version, "status": status, "error": why,
-                              "hooks": registry.hooks_of(plugin),
-                              "provides": registry.provided_by(plugin) if plugin.ok else {},
-                              "requires_contract": plugin.requires_contract})
-        return described
+# The name README gave this list before `ganzoo.list_plugins` (0.2.0); kept for those who used it.
+describe_plugins = ganzoo.list_plugins
 
 
 def run(args: argparse.Namespace) -> int:
-    described = describe_plugins()
+    described = ganzoo.list_plugins()
     if args.json:
         print(json.dumps(described, indent=2))
         return 0
