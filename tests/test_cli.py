@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,33 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 def test_version(capsys):
     code, out, _ = run_cli(capsys, "--version")
     assert code == 0 and out.strip() == f"ganzoo {ganzoo.__version__}"
+
+
+# The `ganzoo` script's call, then, as the last line, which of TensorFlow and Keras the process
+# imported.
+IMPORTS_PROBE = """
+import sys
+from ganzoo.cli import main
+sys.argv[0] = "ganzoo"
+try:
+    main()
+except SystemExit:
+    pass
+print(sorted({name.split(".")[0] for name in sys.modules} & {"tensorflow", "keras"}))
+"""
+
+
+@pytest.mark.parametrize("argv, shows", [(["--help"], "plugins"), (["list"], "dcgan"),
+                                         (["plugins"], "plugin contract")],
+                         ids=["help", "list", "plugins"])
+def test_help_list_and_plugins_never_import_tensorflow_or_keras(argv, shows):
+    # Importing TensorFlow takes seconds; these commands read only plugin specs.
+    result = subprocess.run([sys.executable, "-c", IMPORTS_PROBE, *argv], capture_output=True,
+                            text=True, timeout=120)
+
+    *output, imported = result.stdout.strip().splitlines()
+    assert shows in "\n".join(output), result.stderr
+    assert imported == "[]", result.stderr
 
 
 def test_list_shows_every_architecture_with_its_paper_and_plugin(capsys):
