@@ -18,7 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                        "a folder of images, or an .npz file")
     parser.add_argument("--steps", type=positive_int, help="total generator updates")
     parser.add_argument("--batch-size", type=positive_int)
-    parser.add_argument("--image-size", type=positive_int, help="side in pixels (e.g. 28, 32, 64)")
+    parser.add_argument("--image-size", type=positive_int,
+                        help="side in pixels, e.g. 28, 32, 64 (default: 64 for a folder where "
+                             "the architecture builds it, else the architecture's)")
     parser.add_argument("--channels", type=int, choices=(1, 3))
     parser.add_argument("--loss", help="adversarial loss (default: the architecture's)")
     parser.add_argument("--latent-dim", type=positive_int)
