@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +101,21 @@ def test_train_then_sample_from_the_command_line(capsys, tmp_path):
     code, out, err = run_cli(capsys, "sample", str(run), "--n", "9", "--out", str(grid))
     assert code == 0, err
     assert grid.is_file() and "Wrote 9 images" in out
+
+
+def test_train_prints_the_next_commands_then_the_run_directory_last(capsys, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the printed sample command writes grid.png here
+
+    code, out, err = run_cli(capsys, "train", "--arch", "dcgan", "--steps", "2",
+                             "--batch-size", "8", "--out", "my runs", "--quiet")
+
+    assert code == 0, err
+    *lines, last = out.strip().splitlines()
+    run = Path(last)
+    commands = [shlex.split(line, comments=True) for line in lines
+                if line.strip().startswith("ganzoo ")]
+    assert [command[1] for command in commands] == ["sample", "eval", "export"]
+    assert all(Path(command[2]) == run for command in commands)  # quoted: a space in the path
+    assert run_cli(capsys, *commands[0][1:])[0] == 0
+    assert (tmp_path / "grid.png").is_file()

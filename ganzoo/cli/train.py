@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import subprocess
 
 from ganzoo.cli._types import decay, non_negative_int, positive_int
 from ganzoo.plugin import CommandSpec
@@ -85,9 +88,22 @@ def run(args: argparse.Namespace) -> int:
         return 130
     print(f"Trained to step {result.step} in {result.seconds:.0f} s "
           f"({result.images_per_second:.0f} images/s). Samples: {result.run.samples_dir}")
-    print(result.path)
+    print("\n".join(next_commands(result.path)))
+    print(result.path)  # last: scripts read the run directory from it
     return 0
 
 
+def next_commands(run: str | os.PathLike) -> list[str]:
+    """What to do with a trained run, as commands to copy: sample, evaluate, export."""
+    # Quoted for the shell it will be pasted into: shlex would quote every Windows path.
+    path = subprocess.list2cmdline([str(run)]) if os.name == "nt" else shlex.quote(str(run))
+    commands = [(f"ganzoo sample {path} --out grid.png", "64 new images in a grid"),
+                (f"ganzoo eval {path}", "sample quality: FID, KID, ..."),
+                (f"ganzoo export {path}", "SavedModel, TFLite and ONNX files, each checked")]
+    width = max(len(command) for command, _ in commands)
+    return ["Next:", *(f"  {command.ljust(width)}  # {what}" for command, what in commands)]
+
+
 COMMAND = CommandSpec("train", "train an architecture (or resume a run)", add_arguments, run,
-                      description="Train a GAN. Prints the run directory when done.")
+                      description="Train a GAN. Prints the commands to run next, then the run "
+                                  "directory, always the last line.")
