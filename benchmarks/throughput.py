@@ -391,7 +391,7 @@ def child_main(args: argparse.Namespace) -> int:
     import keras  # noqa: F401
     import tensorflow  # noqa: F401
 
-    import ganzoo.data  # noqa: F401
+    import ganzoo.data.folder  # noqa: F401
     import ganzoo.training  # noqa: F401
 
     baseline = current_rss_mb()

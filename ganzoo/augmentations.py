@@ -36,10 +36,12 @@ pipeline (`ganzoo.training.step.with_noise`), never a random op of its own.
 from __future__ import annotations
 
 import functools
-
-import tensorflow as tf
+from typing import TYPE_CHECKING
 
 from ganzoo.plugin import Augmentation, AugmentationSpec, Paper, hookimpl
+
+if TYPE_CHECKING:  # each transform imports TensorFlow: `ganzoo list` loads this plugin without it
+    import tensorflow as tf
 
 ZHAO_2020 = Paper("Differentiable Augmentation for Data-Efficient GAN Training",
                   "https://arxiv.org/abs/2006.10738")
@@ -54,6 +56,8 @@ ADA_SPEED_IMAGES = 100_000  # images for p to go from 0 to 1 (paper: 500k; see d
 
 
 def _per_image(values: tf.Tensor) -> tf.Tensor:
+    import tensorflow as tf
+
     return tf.reshape(values, [-1, 1, 1, 1])
 
 
@@ -64,12 +68,16 @@ def brightness(images: tf.Tensor, offset: tf.Tensor) -> tf.Tensor:
 
 def saturation(images: tf.Tensor, factor: tf.Tensor) -> tf.Tensor:
     """Scale each pixel's distance from its channel mean by `factor` (no-op on gray)."""
+    import tensorflow as tf
+
     mean = tf.reduce_mean(images, axis=3, keepdims=True)
     return (images - mean) * _per_image(factor) + mean
 
 
 def contrast(images: tf.Tensor, factor: tf.Tensor) -> tf.Tensor:
     """Scale each image's distance from its mean pixel value by `factor`."""
+    import tensorflow as tf
+
     mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
     return (images - mean) * _per_image(factor) + mean
 
@@ -81,6 +89,8 @@ def translate(images: tf.Tensor, shift_y: tf.Tensor, shift_x: tf.Tensor,
 
     A gather from the zero-padded batch: differentiable with respect to the images.
     """
+    import tensorflow as tf
+
     height, width = images.shape[1], images.shape[2]
     padded = tf.pad(images, [[0, 0], [limit, limit], [limit, limit], [0, 0]])
     rows = tf.range(height)[None, :] + limit - shift_y[:, None]
@@ -92,6 +102,8 @@ def translate(images: tf.Tensor, shift_y: tf.Tensor, shift_x: tf.Tensor,
 def cutout(images: tf.Tensor, centre_y: tf.Tensor, centre_x: tf.Tensor,
            size: float = CUTOUT) -> tf.Tensor:
     """Zero a square of `size` x the side, centred at (`centre_y`, `centre_x`) in [0, 1)."""
+    import tensorflow as tf
+
     height, width = images.shape[1], images.shape[2]
     half_y, half_x = height * size / 2, width * size / 2
     ys = tf.cast(tf.range(height), tf.float32)[None, :] + 0.5
@@ -108,6 +120,8 @@ def _limit(side: int) -> int:
 
 def _translate(images: tf.Tensor, u_y: tf.Tensor, u_x: tf.Tensor) -> tf.Tensor:
     """Translate by integers in [-s, s], s = round(TRANSLATION * side), from u in [0, 1)."""
+    import tensorflow as tf
+
     limit = _limit(max(images.shape[1], images.shape[2]))
 
     def shift(u: tf.Tensor) -> tf.Tensor:
@@ -128,6 +142,8 @@ class DiffAugment(Augmentation):
         self.use_cutout = use_cutout
 
     def apply(self, images, randoms):
+        import tensorflow as tf
+
         u = tf.cast(randoms, images.dtype)
         images = brightness(images, u[:, 0] - 0.5)
         images = saturation(images, u[:, 1] * 2.0)
@@ -140,6 +156,8 @@ class DiffAugment(Augmentation):
 
 def _normal(u: tf.Tensor) -> tf.Tensor:
     """A standard normal value from u in [0, 1) (inverse CDF, kept off the infinite ends)."""
+    import tensorflow as tf
+
     return tf.math.ndtri(tf.clip_by_value(u, 1e-6, 1.0 - 1e-6))
 
 
@@ -150,6 +168,8 @@ class AdaptiveAugment(Augmentation):
 
     def __init__(self, target: float = ADA_TARGET, interval: int = ADA_INTERVAL,
                  speed_images: int = ADA_SPEED_IMAGES) -> None:
+        import tensorflow as tf
+
         self.target, self.interval, self.speed_images = target, interval, speed_images
         self.probability = tf.Variable(0.0, trainable=False, name="ada_p")
         # Sum of sign(D(real)) and the number of real images since p last moved.
@@ -163,6 +183,8 @@ class AdaptiveAugment(Augmentation):
                 "last_rt": self.last_rt}
 
     def apply(self, images, randoms):
+        import tensorflow as tf
+
         p = tf.cast(self.probability, randoms.dtype)
 
         def gated(index: int, augmented: tf.Tensor, current: tf.Tensor) -> tf.Tensor:
@@ -181,10 +203,14 @@ class AdaptiveAugment(Augmentation):
         return gated(11, cutout(images, randoms[:, 12], randoms[:, 13]), images)
 
     def statistics(self, realness):
+        import tensorflow as tf
+
         signs = tf.sign(tf.reshape(tf.cast(realness, tf.float32), [-1]))
         return tf.stack([tf.reduce_sum(signs), tf.cast(tf.size(signs), tf.float32)])
 
     def update(self, step, statistics, images: int) -> None:
+        import tensorflow as tf
+
         self.signs.assign_add(statistics[0])
         self.count.assign_add(statistics[1])
 

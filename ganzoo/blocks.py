@@ -13,17 +13,19 @@ WGAN-GP) is a paper citation and a few defaults.
 from __future__ import annotations
 
 import functools
-from typing import Literal
-
-import keras
-from keras import layers
+from typing import TYPE_CHECKING, Literal
 
 from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, upsampling_plan
+
+if TYPE_CHECKING:  # each block imports Keras: a plugin's spec is made without TensorFlow
+    import keras
 
 Normalization = Literal["batch", "spectral", "none"]
 
 
 def dcgan_init() -> keras.initializers.Initializer:
+    import keras
+
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
@@ -32,11 +34,15 @@ def to_image(x: keras.KerasTensor) -> keras.KerasTensor:
 
     float32 even under a mixed-precision policy, so exported files and losses see full precision.
     """
+    from keras import layers
+
     return layers.Activation("tanh", dtype="float32", name="image")(x)
 
 
 def to_logit(x: keras.KerasTensor, normalization: Normalization = "none") -> keras.KerasTensor:
     """Flatten and map to one float32 logit per image, named ``logit``."""
+    from keras import layers
+
     dense = layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32", name="logit")
     if normalization == "spectral":
         dense = layers.SpectralNormalization(dense, name="logit_sn")
@@ -50,6 +56,8 @@ def upsampling_stack(x: keras.KerasTensor, image_shape: ImageShape, width: int =
     The channels halve at each doubling, ending at `width` before the last layer, which
     produces the image's channels through `to_image`.
     """
+    from keras import layers
+
     size, doublings = upsampling_plan(image_shape[0])
     filters = width * 2 ** max(doublings - 1, 0)
     x = layers.Dense(size * size * filters, use_bias=False, kernel_initializer=dcgan_init())(x)
@@ -74,6 +82,8 @@ def downsampling_features(x: keras.KerasTensor, image_size: int, width: int = 64
     example and so must not mix examples through batch statistics) or ``"spectral"``
     (Miyato et al. 2018).
     """
+    from keras import layers
+
     _, halvings = upsampling_plan(image_size)
     filters = width
     for index in range(halvings):
@@ -100,6 +110,8 @@ def downsampling_stack(x: keras.KerasTensor, image_size: int, width: int = 64,
 def convolutional_generator(image_shape: ImageShape, num_classes: int, latent_dim: int, *,
                             width: int = 64, name: str = "generator") -> keras.Model:
     """An unconditional generator: ``z`` through `upsampling_stack` (`num_classes` is unused)."""
+    import keras
+
     z = keras.Input((latent_dim,), name="z")
     return keras.Model(z, upsampling_stack(z, image_shape, width), name=name)
 
@@ -108,6 +120,8 @@ def convolutional_discriminator(image_shape: ImageShape, num_classes: int, *, wi
                                 normalization: Normalization = "batch",
                                 name: str = "discriminator") -> keras.Model:
     """An unconditional discriminator: the image through `downsampling_stack` to one logit."""
+    import keras
+
     image = keras.Input(image_shape, name="image")
     logit = downsampling_stack(image, image_shape[0], width, normalization=normalization)
     return keras.Model(image, logit, name=name)

@@ -9,10 +9,12 @@ at the bottom hand each function the logits it needs from the trainer's `LossCon
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import tensorflow as tf
+from typing import TYPE_CHECKING
 
 from ganzoo.plugin import LossContext, LossSpec, Paper, hookimpl
+
+if TYPE_CHECKING:  # each loss imports TensorFlow: `ganzoo list` loads this plugin without it
+    import tensorflow as tf
 
 GOODFELLOW_2014 = Paper("Generative Adversarial Networks", "https://arxiv.org/abs/1406.2661")
 LIM_2017 = Paper("Geometric GAN", "https://arxiv.org/abs/1705.02894")
@@ -24,26 +26,36 @@ JOLICOEUR_MARTINEAU_2018 = Paper("The relativistic discriminator: a key element 
 
 
 def _flat(logits: tf.Tensor) -> tf.Tensor:
+    import tensorflow as tf
+
     return tf.reshape(tf.cast(logits, tf.float32), [-1])
 
 
 def nonsaturating_discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
     """-log D(x) - log(1 - D(G(z))): binary cross-entropy with real = 1, fake = 0."""
+    import tensorflow as tf
+
     return tf.nn.softplus(-_flat(real_logits)) + tf.nn.softplus(_flat(fake_logits))
 
 
 def nonsaturating_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     """-log D(G(z)): Goodfellow et al.'s fix for the minimax generator's vanishing gradient."""
+    import tensorflow as tf
+
     return tf.nn.softplus(-_flat(fake_logits))
 
 
 def minimax_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     """log(1 - D(G(z))): the generator side of the original minimax game."""
+    import tensorflow as tf
+
     return -tf.nn.softplus(_flat(fake_logits))
 
 
 def hinge_discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
     """max(0, 1 - D(x)) + max(0, 1 + D(G(z)))."""
+    import tensorflow as tf
+
     return tf.nn.relu(1.0 - _flat(real_logits)) + tf.nn.relu(1.0 + _flat(fake_logits))
 
 
@@ -54,11 +66,15 @@ def hinge_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
 
 def least_squares_discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
     """1/2 (D(x) - 1)^2 + 1/2 D(G(z))^2: Mao et al.'s 0-1 coding (a=0, b=c=1)."""
+    import tensorflow as tf
+
     return 0.5 * tf.square(_flat(real_logits) - 1.0) + 0.5 * tf.square(_flat(fake_logits))
 
 
 def least_squares_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     """1/2 (D(G(z)) - 1)^2."""
+    import tensorflow as tf
+
     return 0.5 * tf.square(_flat(fake_logits) - 1.0)
 
 
@@ -84,6 +100,8 @@ def relativistic_average_discriminator_loss(real_logits: tf.Tensor,
     paper's Algorithm 2; under `tf.distribute` that is one replica's share of the batch (a
     deviation from a global-batch mean, which would need a cross-replica reduction).
     """
+    import tensorflow as tf
+
     real, fake = _flat(real_logits), _flat(fake_logits)
     return (tf.nn.softplus(-(real - tf.reduce_mean(fake)))
             + tf.nn.softplus(fake - tf.reduce_mean(real)))
@@ -107,6 +125,8 @@ def gradient_penalty(critic: Callable[[tf.Tensor], tf.Tensor], real: tf.Tensor, 
     Algorithm 1); `critic` maps a batch of images to logits (conditional critics close over
     their labels).
     """
+    import tensorflow as tf
+
     real = tf.cast(real, tf.float32)
     fake = tf.cast(fake, tf.float32)
     t = tf.reshape(tf.cast(interpolation, tf.float32), [-1] + [1] * (len(real.shape) - 1))
@@ -121,6 +141,8 @@ def gradient_penalty(critic: Callable[[tf.Tensor], tf.Tensor], real: tf.Tensor, 
 
 def classification_loss(labels: tf.Tensor, class_logits: tf.Tensor) -> tf.Tensor:
     """-log p(label | x): the auxiliary classifier's cross-entropy (Odena et al. 2017)."""
+    import tensorflow as tf
+
     return tf.nn.sparse_softmax_cross_entropy_with_logits(
         labels=tf.cast(tf.reshape(labels, [-1]), tf.int32), logits=tf.cast(class_logits, tf.float32))
 
@@ -156,6 +178,8 @@ def least_squares_realness(context: LossContext) -> tf.Tensor:
 def relative_realness(context: LossContext) -> tf.Tensor:
     """Judged real when scored above the batch's average fake: a Wasserstein critic's scores
     have no fixed origin, and a relativistic discriminator decides exactly this way."""
+    import tensorflow as tf
+
     return context.real_logits[:, 0] - tf.reduce_mean(context.fake_logits)
 
 

@@ -23,14 +23,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 import pluggy
 
 from ganzoo.errors import PluginError, UnsupportedImageShapeError
 from ganzoo.hookspecs import PROJECT
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a plugin's specs are made, and listed, without importing these
     import keras
+    import numpy as np
     import tensorflow as tf
 
 __all__ = [

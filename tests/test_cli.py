@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,33 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 def test_version(capsys):
     code, out, _ = run_cli(capsys, "--version")
     assert code == 0 and out.strip() == f"ganzoo {ganzoo.__version__}"
+
+
+# The `ganzoo` script's call, then, as the last line, which of TensorFlow and Keras the process
+# imported.
+IMPORTS_PROBE = """
+import sys
+from ganzoo.cli import main
+sys.argv[0] = "ganzoo"
+try:
+    main()
+except SystemExit:
+    pass
+print(sorted({name.split(".")[0] for name in sys.modules} & {"tensorflow", "keras"}))
+"""
+
+
+@pytest.mark.parametrize("argv, shows", [(["--help"], "plugins"), (["list"], "dcgan"),
+                                         (["plugins"], "plugin contract")],
+                         ids=["help", "list", "plugins"])
+def test_help_list_and_plugins_never_import_tensorflow_or_keras(argv, shows):
+    # Importing TensorFlow takes seconds; these commands read only plugin specs.
+    result = subprocess.run([sys.executable, "-c", IMPORTS_PROBE, *argv], capture_output=True,
+                            text=True, timeout=120)
+
+    *output, imported = result.stdout.strip().splitlines()
+    assert shows in "\n".join(output), result.stderr
+    assert imported == "[]", result.stderr
 
 
 def test_list_shows_every_architecture_with_its_paper_and_plugin(capsys):
@@ -71,3 +101,21 @@ def test_train_then_sample_from_the_command_line(capsys, tmp_path):
     code, out, err = run_cli(capsys, "sample", str(run), "--n", "9", "--out", str(grid))
     assert code == 0, err
     assert grid.is_file() and "Wrote 9 images" in out
+
+
+def test_train_prints_the_next_commands_then_the_run_directory_last(capsys, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the printed sample command writes grid.png here
+
+    code, out, err = run_cli(capsys, "train", "--arch", "dcgan", "--steps", "2",
+                             "--batch-size", "8", "--out", "my runs", "--quiet")
+
+    assert code == 0, err
+    *lines, last = out.strip().splitlines()
+    run = Path(last)
+    commands = [shlex.split(line, comments=True) for line in lines
+                if line.strip().startswith("ganzoo ")]
+    assert [command[1] for command in commands] == ["sample", "eval", "export"]
+    assert all(Path(command[2]) == run for command in commands)  # quoted: a space in the path
+    assert run_cli(capsys, *commands[0][1:])[0] == 0
+    assert (tmp_path / "grid.png").is_file()

@@ -6,15 +6,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganzoo.training.recommend import FOLDER_IMAGE_SIZE, count_images, recommend
+from ganzoo.training.recommend import (FOLDER_IMAGE_SIZE, count_images, folder_image_size,
+                                       recommend)
 from ganzoo.training.runtime import check_precision
 
 
-def colour_folder(folder, count: int = 6):
+def colour_folder(folder, count: int = 6, shape: tuple[int, int] = (40, 48)):
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     for index in range(count):
-        Image.fromarray(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(
+        Image.fromarray(rng.integers(0, 256, (*shape, 3), dtype=np.uint8)).save(
             folder / f"{index}.png")
     return folder
 
@@ -101,6 +102,66 @@ def test_a_named_arch_on_digits_sized_data_trains_without_augmentation_in_float3
                           out=tmp_path / "runs", progress=False).run.config
 
     assert (config.augment, config.precision) == ("none", "float32")
+
+
+def train_from_the_command_line(capsys, tmp_path, *argv: str):
+    """`ganzoo train ARGV` for one step; the run's config and the line that says what was
+    chosen for the data (None when none was printed)."""
+    from ganzoo.cli import main
+    from ganzoo.runs import Run
+
+    code = main(["train", *argv, "--steps", "1", "--batch-size", "2", "--out",
+                 str(tmp_path / "runs")])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    said = [line for line in lines if "with a folder: training" in line]
+    return Run.open(lines[-1]).config, (said[0] if said else None)
+
+
+def test_a_named_arch_on_a_folder_gets_the_folder_size_augmentation_and_precision(
+        tmp_path, capsys):
+    folder = str(colour_folder(tmp_path / "pictures", count=40, shape=(64, 64)))
+
+    config, line = train_from_the_command_line(capsys, tmp_path, "--arch", "dcgan",
+                                               "--data", folder)
+
+    assert (config.image_size, config.augment) == (FOLDER_IMAGE_SIZE, "diffaugment")
+    assert config.precision == check_precision("auto")
+    assert line.startswith("--arch dcgan with a folder: training --arch dcgan --augment "
+                           "diffaugment --image-size 64 --precision auto (recommended for 40 "
+                           "pictures at 64 px")
+
+
+def test_an_image_size_given_wins_over_the_folder_size_and_the_line_says_so(tmp_path, capsys):
+    folder = str(colour_folder(tmp_path / "pictures", count=40, shape=(64, 64)))
+
+    config, line = train_from_the_command_line(capsys, tmp_path, "--arch", "dcgan",
+                                               "--data", folder, "--image-size", "32")
+
+    # 32 px is digits-sized: the quality benchmark's setting, as without --arch.
+    assert (config.image_size, config.augment, config.precision) == (32, "none", "float32")
+    assert "--arch dcgan --augment none --image-size 32 --precision float32" in line
+
+
+def test_a_named_arch_on_digits_keeps_its_own_size_and_says_nothing(tmp_path, capsys):
+    config, line = train_from_the_command_line(capsys, tmp_path, "--arch", "dcgan",
+                                               "--data", "digits")
+
+    assert (config.image_size, config.augment, config.precision) == (28, "none", "float32")
+    assert line is None
+
+
+def test_an_architecture_without_the_folder_size_trains_a_folder_at_its_own_default():
+    from ganzoo.plugin import ArchitectureSpec, Defaults, Paper
+
+    def spec(sizes, default):
+        return ArchitectureSpec("tiny", "test", Paper("A paper", "https://arxiv.org"),
+                                build_generator=None, build_discriminator=None,
+                                image_sizes=sizes, defaults=Defaults(image_size=default))
+
+    assert folder_image_size(spec((28, 32, 64, 128), 28)) == FOLDER_IMAGE_SIZE
+    assert folder_image_size(spec((28,), 28)) == 28
+    assert folder_image_size(spec((32, 128), 32)) == 32
 
 
 def registry_without_augmentations():

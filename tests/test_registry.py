@@ -54,7 +54,9 @@ def test_built_in_plugins_arrive_through_the_entry_point_group(registry):
 @pytest.mark.parametrize("module", sorted((PACKAGE / "architectures").glob("[!_]*.py")),
                          ids=lambda p: p.stem)
 def test_built_in_architectures_import_only_the_public_plugin_api(module):
-    allowed = {"__future__", "math", "keras", "tensorflow", "ganzoo.plugin", "ganzoo.blocks"}
+    # typing: TYPE_CHECKING, under which a module that imports Keras in its builders names it.
+    allowed = {"__future__", "math", "typing", "keras", "tensorflow", "ganzoo.plugin",
+               "ganzoo.blocks"}
     imported = set()
     for node in ast.walk(ast.parse(module.read_text())):
         if isinstance(node, ast.ImportFrom):

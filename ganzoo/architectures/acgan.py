@@ -12,18 +12,23 @@ DCGAN's stacks.
 
 from __future__ import annotations
 
-import keras
-from keras import layers
+from typing import TYPE_CHECKING
 
 from ganzoo.blocks import (DCGAN_SIZES, dcgan_init, downsampling_features, to_logit,
                            upsampling_stack)
 from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
+
+if TYPE_CHECKING:  # the builders import Keras: `ganzoo list` needs none of it
+    import keras
 
 WIDTH = 64
 LABEL_EMBEDDING = 50
 
 
 def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) -> keras.Model:
+    import keras
+    from keras import layers
+
     z = keras.Input((latent_dim,), name="z")
     label = keras.Input((), dtype="int32", name="label")
     x = layers.Concatenate()([z, layers.Embedding(num_classes, LABEL_EMBEDDING)(label)])
@@ -32,6 +37,9 @@ def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) 
 
 
 def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Model:
+    import keras
+    from keras import layers
+
     image = keras.Input(image_shape, name="image")
     features = downsampling_features(image, image_shape[0], WIDTH, normalization="batch")
     class_logits = layers.Dense(num_classes, kernel_initializer=dcgan_init(), dtype="float32",

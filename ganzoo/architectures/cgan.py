@@ -11,17 +11,22 @@ stacks rather than the paper's fully connected maxout nets, which train better o
 
 from __future__ import annotations
 
-import keras
-from keras import layers
+from typing import TYPE_CHECKING
 
 from ganzoo.blocks import DCGAN_SIZES, downsampling_stack, upsampling_stack
 from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
+
+if TYPE_CHECKING:  # the builders import Keras: `ganzoo list` needs none of it
+    import keras
 
 WIDTH = 64
 LABEL_EMBEDDING = 50
 
 
 def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) -> keras.Model:
+    import keras
+    from keras import layers
+
     z = keras.Input((latent_dim,), name="z")
     label = keras.Input((), dtype="int32", name="label")
     embedded = layers.Embedding(num_classes, LABEL_EMBEDDING)(label)
@@ -31,6 +36,9 @@ def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) 
 
 
 def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Model:
+    import keras
+    from keras import layers
+
     height, width, _ = image_shape
     image = keras.Input(image_shape, name="image")
     label = keras.Input((), dtype="int32", name="label")

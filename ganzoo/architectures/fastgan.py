@@ -36,11 +36,13 @@ Deviations, each named:
 
 from __future__ import annotations
 
-import keras
-import tensorflow as tf
-from keras import layers
+from typing import TYPE_CHECKING
 
 from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
+
+if TYPE_CHECKING:  # the builders import Keras: `ganzoo list` needs none of it
+    import keras
+    import tensorflow as tf
 
 WIDTH = 32
 # The generator's upsampling, read when a generator is built.
@@ -56,6 +58,8 @@ def _channels(resolution: int) -> int:
 def _glu(x, channels: int, kernel: int, name: str):
     """A convolution to 2x `channels`, batch norm, then a gated linear unit: the paper's
     GLU written as two half convolutions so every layer is a standard Keras layer."""
+    from keras import layers
+
     halves = []
     for half in ("value", "gate"):
         y = layers.Conv2D(channels, kernel, padding="same", use_bias=False,
@@ -67,6 +71,8 @@ def _glu(x, channels: int, kernel: int, name: str):
 
 def _excite(low, high, name: str):
     """Skip-layer excitation: `low`, pooled to 4x4, gates the channels of `high`."""
+    from keras import layers
+
     side, channels = low.shape[1], high.shape[-1]
     if side > 4:
         low = layers.AveragePooling2D(side // 4, name=f"{name}_pool")(low)
@@ -78,6 +84,9 @@ def _excite(low, high, name: str):
 
 
 def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) -> keras.Model:
+    import keras
+    from keras import layers
+
     size, channels = image_shape[0], image_shape[2]
     z = keras.Input((latent_dim,), name="z")
     # The paper's first layer, a 4x4 transposed convolution of z as a 1x1 map, is a dense layer.
@@ -106,6 +115,8 @@ def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) 
 
 def _down(x, channels: int, name: str):
     """The paper's "DownBlockComp": a strided 4x4 + 3x3 path averaged with a pooled 1x1 path."""
+    from keras import layers
+
     main = layers.Conv2D(channels, 4, strides=2, padding="same", use_bias=False,
                          name=f"{name}_conv1")(x)
     main = layers.LeakyReLU(0.2, name=f"{name}_act1")(
@@ -121,6 +132,8 @@ def _down(x, channels: int, name: str):
 
 
 def _decoder(features, side: int, channels: int):
+    from keras import layers
+
     x = features
     resolution = features.shape[1]
     while resolution < side:
@@ -132,6 +145,9 @@ def _decoder(features, side: int, channels: int):
 
 
 def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Model:
+    import keras
+    from keras import layers
+
     size, channels = image_shape[0], image_shape[2]
     image = keras.Input(image_shape, name="image")
     x = layers.Conv2D(_channels(size), 4, strides=2, padding="same", name="d_stem")(image)
@@ -155,6 +171,8 @@ def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Mode
 
 def reconstruction_loss(real: tf.Tensor, outputs: list[tf.Tensor]) -> tf.Tensor:
     """Mean squared error between the decoded image and the real one at the decoder's size."""
+    import tensorflow as tf
+
     decoded = tf.cast(outputs[0], tf.float32)
     target = tf.image.resize(tf.cast(real, tf.float32), decoded.shape[1:3], method="area")
     return tf.reduce_mean(tf.square(decoded - target), axis=[1, 2, 3])

@@ -11,18 +11,22 @@ dropout, and the generator ends in tanh (images in [-1, 1]) instead of a sigmoid
 from __future__ import annotations
 
 import math
-
-import keras
-from keras import layers
+from typing import TYPE_CHECKING
 
 from ganzoo.blocks import to_image, to_logit
 from ganzoo.plugin import ArchitectureSpec, Defaults, ImageShape, Paper, hookimpl
+
+if TYPE_CHECKING:  # the builders import Keras: `ganzoo list` needs none of it
+    import keras
 
 GENERATOR_UNITS = (256, 512, 1024)
 DISCRIMINATOR_UNITS = (1024, 512, 256)
 
 
 def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) -> keras.Model:
+    import keras
+    from keras import layers
+
     z = keras.Input((latent_dim,), name="z")
     x = z
     for units in GENERATOR_UNITS:
@@ -32,6 +36,9 @@ def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) 
 
 
 def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Model:
+    import keras
+    from keras import layers
+
     image = keras.Input(image_shape, name="image")
     x = layers.Flatten()(image)
     for units in DISCRIMINATOR_UNITS:

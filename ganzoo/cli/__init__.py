@@ -55,8 +55,8 @@ def _add_verbose_flag(parser: argparse.ArgumentParser, subparsers) -> None:
 
 @functools.cache
 def _built_in_registry():
-    # Only this plugin: loading every entry point imports TensorFlow (seconds), which built-in
-    # commands and their --help do not need.
+    # Only this plugin: loading every entry point imports every plugin module (a third-party
+    # one may import TensorFlow at its top, seconds), which built-in commands do not need.
     import ganzoo
     from ganzoo.registry import CORE_DISTRIBUTION, Registry
 
@@ -91,7 +91,8 @@ def _add_commands(subparsers, commands: Mapping) -> None:
 
 
 def _needs_plugin_commands(argv: Sequence[str]) -> bool:
-    # Loading plugins imports TensorFlow (seconds); built-in commands and --version do not wait.
+    # Loading plugins imports their modules (a third-party one may import TensorFlow, seconds);
+    # built-in commands and --version do not wait for them.
     words = [a for a in argv if not a.startswith("-")]
     if not words:
         return not argv or argv[0] in ("-h", "--help")

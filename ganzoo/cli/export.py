@@ -14,7 +14,8 @@ _FORMATS_HELP = object()  # stands for the format table until the help is shown
 
 
 class _HelpWithFormats(argparse.RawDescriptionHelpFormatter):
-    # Listing the formats loads every plugin (seconds); only `ganzoo export --help` pays.
+    # Listing the formats loads every plugin (a third-party one may import TensorFlow); only
+    # `ganzoo export --help` pays.
     def add_text(self, text):
         super().add_text(_formats_table() if text is _FORMATS_HELP else text)
 

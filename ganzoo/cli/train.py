@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import subprocess
 
 from ganzoo.cli._types import decay, non_negative_int, positive_int
 from ganzoo.plugin import CommandSpec
@@ -18,7 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                        "a folder of images, or an .npz file")
     parser.add_argument("--steps", type=positive_int, help="total generator updates")
     parser.add_argument("--batch-size", type=positive_int)
-    parser.add_argument("--image-size", type=positive_int, help="side in pixels (e.g. 28, 32, 64)")
+    parser.add_argument("--image-size", type=positive_int,
+                        help="side in pixels, e.g. 28, 32, 64 (default: 64 for a folder where "
+                             "the architecture builds it, else the architecture's)")
     parser.add_argument("--channels", type=int, choices=(1, 3))
     parser.add_argument("--loss", help="adversarial loss (default: the architecture's)")
     parser.add_argument("--latent-dim", type=positive_int)
@@ -83,9 +88,22 @@ def run(args: argparse.Namespace) -> int:
         return 130
     print(f"Trained to step {result.step} in {result.seconds:.0f} s "
           f"({result.images_per_second:.0f} images/s). Samples: {result.run.samples_dir}")
-    print(result.path)
+    print("\n".join(next_commands(result.path)))
+    print(result.path)  # last: scripts read the run directory from it
     return 0
 
 
+def next_commands(run: str | os.PathLike) -> list[str]:
+    """What to do with a trained run, as commands to copy: sample, evaluate, export."""
+    # Quoted for the shell it will be pasted into: shlex would quote every Windows path.
+    path = subprocess.list2cmdline([str(run)]) if os.name == "nt" else shlex.quote(str(run))
+    commands = [(f"ganzoo sample {path} --out grid.png", "64 new images in a grid"),
+                (f"ganzoo eval {path}", "sample quality: FID, KID, ..."),
+                (f"ganzoo export {path}", "SavedModel, TFLite and ONNX files, each checked")]
+    width = max(len(command) for command, _ in commands)
+    return ["Next:", *(f"  {command.ljust(width)}  # {what}" for command, what in commands)]
+
+
 COMMAND = CommandSpec("train", "train an architecture (or resume a run)", add_arguments, run,
-                      description="Train a GAN. Prints the run directory when done.")
+                      description="Train a GAN. Prints the commands to run next, then the run "
+                                  "directory, always the last line.")

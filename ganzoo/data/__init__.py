@@ -13,19 +13,33 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from ganzoo.data.folder import (DEFAULT_BACKGROUND, DEFAULT_FIT, FITS, IMAGE_EXTENSIONS,
-                                DataWarning, FolderDataset, check_background, check_fit)
-from ganzoo.data.npz import read_npz
-from ganzoo.data.pipeline import ImageDataset, InMemoryDataset, check_image_options
 from ganzoo.errors import UnknownNameError
-from ganzoo.registry import Registry, default_registry
+
+if TYPE_CHECKING:
+    from ganzoo.data.pipeline import ImageDataset
+    from ganzoo.registry import Registry
 
 __all__ = ["FITS", "IMAGE_EXTENSIONS", "DataWarning", "ImageDataset", "load_data"]
 
 
+def __getattr__(name: str):
+    # The readers import TensorFlow (seconds); the data-set plugin (ganzoo.data.builtin) is
+    # loaded by `ganzoo list`, which must not wait for it.
+    if name in ("FITS", "IMAGE_EXTENSIONS", "DataWarning"):
+        from ganzoo.data import folder
+
+        return getattr(folder, name)
+    if name == "ImageDataset":
+        from ganzoo.data.pipeline import ImageDataset
+
+        return ImageDataset
+    raise AttributeError(f"module 'ganzoo.data' has no attribute {name!r}")
+
+
 def load_data(source: str, image_size: int, channels: int | None = None, *, strict: bool = False,
-              background: str = DEFAULT_BACKGROUND, fit: str = DEFAULT_FIT,
+              background: str = "white", fit: str = "crop",
               registry: Registry | None = None) -> ImageDataset:
     """Open a data source for training at ``image_size`` x ``image_size``.
 
@@ -50,6 +64,11 @@ def load_data(source: str, image_size: int, channels: int | None = None, *, stri
         DataError: the data is missing, empty or unreadable, or an option is invalid.
         UnknownNameError: `source` is neither a known name nor a usable path.
     """
+    from ganzoo.data.folder import FolderDataset, check_background, check_fit
+    from ganzoo.data.npz import read_npz
+    from ganzoo.data.pipeline import InMemoryDataset, check_image_options
+    from ganzoo.registry import default_registry
+
     check_image_options(image_size, channels)
     check_background(background), check_fit(fit)  # wrong for any source, not only folders
     if registry is None:

@@ -16,11 +16,15 @@ import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ganzoo.errors import DataError
 from ganzoo.plugin import ArrayData, DatasetSpec, hookimpl
+
+if TYPE_CHECKING:  # the loaders import numpy: `ganzoo list` loads this plugin without it
+    import numpy as np
+
+    Arrays = tuple[np.ndarray, np.ndarray]
 
 __all__ = ["keras_datasets_dirs", "load_cifar10", "load_digits", "load_fashion_mnist",
            "load_mnist"]
@@ -42,6 +46,8 @@ _UNREADABLE = (OSError, EOFError, ValueError, KeyError, struct.error, pickle.Unp
 
 def load_digits() -> ArrayData:
     """scikit-learn's 1,797 handwritten 8x8 digits, 0..16 gray levels scaled to 0..255."""
+    import numpy as np
+
     from sklearn.datasets import load_digits as sklearn_digits
 
     digits = sklearn_digits()
@@ -51,6 +57,8 @@ def load_digits() -> ArrayData:
 
 def load_mnist() -> ArrayData:
     """MNIST's 60,000 training digits, 28x28 grayscale."""
+    import numpy as np
+
     path = _cached("mnist.npz")
     if path is None:
         place = f"Download {KERAS_URL}mnist.npz and place it at {_primary('mnist.npz')}"
@@ -79,6 +87,8 @@ def load_fashion_mnist() -> ArrayData:
 
 def load_cifar10() -> ArrayData:
     """CIFAR-10's 50,000 training images, 32x32 RGB."""
+    import numpy as np
+
     folder = next(filter(None, (_cached(d, _CIFAR10_BATCHES) for d in _CIFAR10_DIRS)), None)
     if folder is None:
         target = _primary(_CIFAR10_DIRS[1])
@@ -126,10 +136,9 @@ def _cached(relative: str, members: tuple[str, ...] = ()) -> Path | None:
     return None
 
 
-Arrays = tuple[np.ndarray, np.ndarray]
-
-
 def _read_cached(name: str, path: Path, read: Callable[[], Arrays]) -> Arrays:
+    import numpy as np
+
     try:
         images, labels = read()
     except _UNREADABLE as error:
@@ -145,6 +154,8 @@ def _read_cached(name: str, path: Path, read: Callable[[], Arrays]) -> Arrays:
 
 def _read_idx(path: Path, ndim: int) -> np.ndarray:
     """Read a gzipped IDX array (LeCun's MNIST format) of unsigned bytes."""
+    import numpy as np
+
     with gzip.open(path, "rb") as file:
         data = file.read()
     header = 4 + 4 * ndim  # magic number, then one big-endian uint32 per dimension
@@ -164,6 +175,8 @@ def offline() -> str | None:
 
 def _download(name: str, place: str) -> Arrays:
     """Have Keras download and cache `name`; explain how to place it by hand if it cannot."""
+    import numpy as np
+
     reason = offline()
     if reason is None:
         import keras

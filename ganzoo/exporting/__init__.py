@@ -12,10 +12,14 @@ beside ``ganzoo.sample``) so that ``ganzoo.export`` stays the function.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ganzoo.exporting._errors import ExportError, ExportWarning
-from ganzoo.exporting._export import export
 from ganzoo.exporting._formats import FORMATS, formats_table
 from ganzoo.exporting._report import ExportedFile, ExportReport
+
+if TYPE_CHECKING:
+    from ganzoo.exporting._export import export
 
 __all__ = [
     "FORMATS",
@@ -26,3 +30,13 @@ __all__ = [
     "export",
     "formats_table",
 ]
+
+
+def __getattr__(name: str):
+    # The format plugins (ganzoo.exporting.formats) import this package, and `ganzoo list`
+    # imports them; the exporter's own imports (numpy, the runtimes) wait until it is used.
+    if name == "export":
+        from ganzoo.exporting._export import export
+
+        return export
+    raise AttributeError(f"module 'ganzoo.exporting' has no attribute {name!r}")

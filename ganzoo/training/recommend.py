@@ -1,4 +1,4 @@
-"""What ``ganzoo train`` trains when no architecture is named: a measured recommendation.
+"""What ``ganzoo train`` chooses where the flags leave it open: a measured recommendation.
 
 The rules come from benchmarks, not taste: the digits figures of benchmarks/quality.py and the
 colour-folder figures of benchmarks/folder_quality.py (docs/benchmarks.md, "Sample quality" and
@@ -13,8 +13,9 @@ import os
 from dataclasses import dataclass
 
 FOLDER_IMAGE_SIZE = 64
-"""The side a folder is trained at when neither the architecture nor --image-size says: the
-largest that trains to recognisable pictures in half an hour on a laptop CPU (issue #13)."""
+"""The side a folder is trained at unless --image-size says otherwise (with a named
+architecture, where that architecture builds it): the largest that trains to recognisable
+pictures in half an hour on a laptop CPU (issue #13)."""
 
 
 @dataclass(frozen=True)
@@ -41,20 +42,36 @@ class Recommendation:
             return self
         return dataclasses.replace(self, augment="none")
 
-    def describe(self) -> str:
+    def describe(self, arch_named: bool = False) -> str:
+        """The line ``ganzoo train`` prints: the flags chosen and why. `arch_named`: the user
+        named the architecture, and the rest was chosen for the folder."""
+        if arch_named:
+            return (f"--arch {self.arch} with a folder: training {self.flags} ({self.reason}; "
+                    f"give --image-size, --augment or --precision to choose otherwise, see "
+                    f"docs/training.md).")
         return (f"No --arch given: training {self.flags} ({self.reason}; name --arch to choose "
                 f"another, see docs/training.md).")
 
 
-def count_images(data: str) -> int | None:
+def is_folder(data: str | None) -> bool:
+    """Whether `data` names a folder of pictures (not a registered data set or an .npz)."""
+    return bool(data) and os.path.isdir(os.path.expanduser(data))
+
+
+def count_images(data: str | None) -> int | None:
     """How many images a folder holds (listing only, nothing decoded); None for a registered
     data set or an .npz file, whose size the rules do not need."""
-    path = os.path.expanduser(data)
-    if not os.path.isdir(path):
+    if not is_folder(data):
         return None
     from ganzoo.data.folder import _discover
 
-    return len(_discover(path)[0])
+    return len(_discover(os.path.expanduser(data))[0])
+
+
+def folder_image_size(spec) -> int:
+    """The side a folder is trained at with the architecture `spec` named and no --image-size:
+    `FOLDER_IMAGE_SIZE` where it builds that, else its own default."""
+    return FOLDER_IMAGE_SIZE if FOLDER_IMAGE_SIZE in spec.image_sizes else spec.defaults.image_size
 
 
 def recommend(data: str | None, image_size: int | None,
@@ -62,11 +79,11 @@ def recommend(data: str | None, image_size: int | None,
     """The recommended architecture and augmentation for `data` at `image_size` (None: the
     recommendation's own size: 64 px for a folder, 28 px otherwise). With `arch` named, its
     augmentation and precision: fastgan's as measured, dcgan's for any other architecture."""
-    count = count_images(data) if data else None
+    count = count_images(data)
     size = image_size or (FOLDER_IMAGE_SIZE if count is not None else 28)
     if size <= 32:
         # The bundled digits and data of that size: the quality benchmark's best at 28 px.
-        return Recommendation("dcgan", "none", size, "float32",
+        return Recommendation(arch or "dcgan", "none", size, "float32",
                               "the digits-sized default, measured in docs/benchmarks.md")
     what = f"{count} pictures" if count is not None else "this data"
     reason = f"recommended for {what} at {size} px by the colour-folder benchmark"

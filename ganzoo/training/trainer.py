@@ -68,6 +68,8 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
             (one subfolder per class) or an ``.npz`` file with ``x`` (and ``y``).
         steps: total generator updates; with `resume`, a new total to train up to.
         batch_size, image_size, channels, loss, latent_dim: override the architecture's defaults.
+            A folder is trained at 64 px, where the architecture builds that, whether `arch`
+            is named or not; the line printed says which size, augmentation and precision.
         seed: (default 0) seeds weights, data order and latents; with `deterministic`, the same seed on a
             CPU gives the same weights, interrupted and resumed or not.
         out: folder in which the run directory is created.
@@ -123,11 +125,10 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     from ganzoo.registry import default_registry
     from ganzoo.training import runtime, setup
     from ganzoo.training.average import check_decay
+    from ganzoo.training.recommend import folder_image_size, is_folder, recommend
 
-    choice = None
+    choice, arch_named = None, arch is not None
     if resume is None and arch is None:
-        from ganzoo.training.recommend import recommend
-
         # No architecture named: the measured recommendation for this data (issue #13); its
         # augmentation and precision are every new run's defaults (setup.new_run).
         choice = recommend(data, image_size)
@@ -148,12 +149,19 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     distribution = runtime.make_strategy(strategy if strategy is not None else recorded)
     chief = runtime.is_chief(distribution)
     registry = registry or default_registry()
+    if resume is None and arch_named and is_folder(data):
+        # A folder with an architecture named gets a folder's defaults too, not the digits
+        # sizes the architecture declares: 64 px where it builds them, and the augmentation
+        # and precision measured for it there.
+        spec = registry.architecture(arch)
+        choice = recommend(data, image_size or folder_image_size(spec), arch)
+        requested["image_size"] = choice.image_size
     if choice is not None:
         choice = choice.within(registry)
         if progress:  # the line names the flags this run really trains with
             print(dataclasses.replace(choice, augment=augment or choice.augment,
-                                      precision=precision or choice.precision).describe(),
-                  flush=True)
+                                      precision=precision or choice.precision
+                                      ).describe(arch_named), flush=True)
     # One writer per run (issue 12): the chief holds the run's lock for the whole session, and
     # writes nothing to the run before it has it.
     held = contextlib.ExitStack()

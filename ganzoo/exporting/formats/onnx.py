@@ -10,9 +10,6 @@ import contextlib
 import logging
 from pathlib import Path
 
-from ganzoo_edge.runtimes import OnnxRuntime
-
-from ganzoo.exporting import _metadata
 from ganzoo.exporting._errors import ExportError, cannot_express
 from ganzoo.plugin import ExportFormatSpec, ExportJob, hookimpl
 
@@ -23,6 +20,8 @@ _STANDARD_DOMAINS = ("", "ai.onnx")
 def write(job: ExportJob) -> None:
     import onnx
     import tf2onnx
+
+    from ganzoo.exporting import _metadata
 
     try:
         with _quiet("tf2onnx"):
@@ -52,10 +51,14 @@ def write(job: ExportJob) -> None:
 
 def runner(path: Path, threads: int | None = None):
     """Run the file in onnxruntime on the CPU."""
+    from ganzoo_edge.runtimes import OnnxRuntime
+
     return OnnxRuntime(path, threads).run
 
 
 def read_metadata(path: Path):
+    from ganzoo_edge.runtimes import OnnxRuntime
+
     return OnnxRuntime(path, threads=1).metadata()
 
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from ganzoo.exporting import _metadata
 from ganzoo.exporting._errors import ExportError
 from ganzoo.plugin import ExportFormatSpec, ExportJob, hookimpl
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def write(job: ExportJob) -> None:
     import tensorflow as tf
+
+    from ganzoo.exporting import _metadata
 
     text = _metadata.dumps(job.metadata)
     module = job.variables_module()
@@ -46,6 +48,8 @@ def runner(path: Path, threads: int | None = None):
 
 
 def read_metadata(path: Path) -> dict[str, Any] | None:
+    from ganzoo.exporting import _metadata
+
     asset = Path(path) / "assets" / _metadata.FILENAME
     return json.loads(asset.read_text(encoding="utf-8")) if asset.is_file() else None
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ganzoo_edge.runtimes import LiteRT, read_tflite_metadata
-
-from ganzoo.exporting import _metadata
 from ganzoo.exporting._errors import ExportError, cannot_express
 from ganzoo.plugin import FLOAT32, ExportFormatSpec, ExportJob, ExportPrecision, hookimpl
 
@@ -55,10 +52,14 @@ def write(job: ExportJob) -> None:
 
 def runner(path: Path, threads: int | None = None):
     """Run the file's ``serving_default`` signature in the LiteRT interpreter."""
+    from ganzoo_edge.runtimes import LiteRT
+
     return LiteRT(path, threads).run
 
 
 def read_metadata(path: Path):
+    from ganzoo_edge.runtimes import read_tflite_metadata
+
     return read_tflite_metadata(Path(path).read_bytes(), path)
 
 
@@ -70,6 +71,8 @@ def _finish(model: bytes, metadata: dict) -> bytes:
     """
     import flatbuffers
     from ai_edge_litert import schema_py_generated as schema
+
+    from ganzoo.exporting import _metadata
 
     tree = schema.ModelT.InitFromPackedBuf(bytearray(model), 0)
     for signature in tree.signatureDefs or []:
