@@ -286,7 +286,7 @@ class EvalReport:
         if not ordered(self.ladder, "fid"):
             lines.append("note: this feature space does not order the ladder on this data "
                          "(held-out real < blur 1 < blur 2 < blur 3 < noise, colour, lattice "
-                         "and JPEG above held-out real): read its figures with care.")
+                         "and JPEG clearly above held-out real): read its figures with care.")
         return lines
 
 

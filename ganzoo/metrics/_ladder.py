@@ -16,7 +16,8 @@ same evaluator and sample size as a generator:
 A generator "reaches the sigma-2 rung" when its FID (or KID) is at most that of the real
 pictures blurred by 2 pixels; `position` says where a figure sits. A ruler is worth its figures
 only where it orders the rungs (held-out real < blur 1 < blur 2 < blur 3 < noise, colour and
-lattice above held-out real): `ordered` checks that, and the report says when it fails.
+lattice clearly above held-out real, by `CLEAR` times its distance from zero): `ordered` checks
+that, and the report says when it fails.
 
 The ladder is cached per feature network, real sample and scoring settings, so it is computed
 once per reference folder.
@@ -45,6 +46,8 @@ LATTICE_PERIOD = 8  # lines per side
 LATTICE_LINE, LATTICE_DOT = 16, 40
 JPEG_QUALITY = 10
 HELD_OUT = "held-out real"
+# A damaged rung is "clearly" worse than held-out real at this many times its distance from 0.
+CLEAR = 3.0
 # The rungs that must score in this order, best first; `position` reads figures against them.
 CHAIN = (HELD_OUT, "blur 1", "blur 2", "blur 3", "noise")
 _RUNG_METRICS = ("fid", "kid", "spectral_distance")
@@ -158,14 +161,21 @@ def ladder(evaluator, *, cache: str | os.PathLike | None = None) -> dict:
     return rungs
 
 
+def clearly_above(value: float, floor: float) -> bool:
+    """Whether `value` is above the held-out real figure `floor` by more than `CLEAR` - 1 times
+    the floor's own distance from zero (for FID, its bias at this sample size; a KID near 0
+    needs only to be clearly positive)."""
+    return value - floor > (CLEAR - 1) * max(abs(floor), 1e-4)
+
+
 def ordered(rungs: dict, metric: str = "fid") -> bool:
     """Whether the rungs score in their expected order on `metric`: the `CHAIN` strictly
-    increasing, and every other rung above ``held-out real``."""
+    increasing, and every other rung `clearly_above` ``held-out real``."""
     values = {name: getattr(m, metric) for name, m in rungs.items()}
     chain = [values[name] for name in CHAIN if name in values]
     others = [value for name, value in values.items() if name not in CHAIN]
     return (all(a < b for a, b in zip(chain, chain[1:]))
-            and all(value > values[HELD_OUT] for value in others))
+            and all(clearly_above(value, values[HELD_OUT]) for value in others))
 
 
 def position(value: float, rungs: dict, metric: str = "fid") -> str:
