@@ -6,7 +6,8 @@ Counts the multiply-adds of fastgan's generator and discriminator from their lay
 Conv2D and Dense: output positions x kernel area x input channels x output channels; the
 element-wise layers are left out, a few per cent), and from them a training step's FLOP: one
 joint step runs the generator forward and backward, and the discriminator forward and backward
-on a real and a fake batch (backward counted as twice the forward, the usual estimate). It then
+on a real and a fake batch, the fake one backward twice (for each network's loss); backward is
+counted as twice the forward, the usual estimate. It then
 times steps of the recommended command's training (``--precision auto``, ganzoo's own
 `ganzoo.train`) and a large bfloat16 matrix product, the practical peak of this CPU's bfloat16
 arithmetic, and prints the achieved GFLOP/s against it. Run it alone: it measures speed.
@@ -43,7 +44,10 @@ def matmul_peak(dtype: str = "bfloat16", side: int = 4096, repeats: int = 5) -> 
 
     a = tf.random.stateless_normal([side, side], [0, 1], dtype=tf.float32)
     a, b = tf.cast(a, dtype), tf.cast(tf.transpose(a), dtype)
-    product = tf.function(lambda x, y: tf.reduce_sum(tf.cast(tf.matmul(x, y), tf.float32)))
+    @tf.function
+    def product(x, y):
+        return tf.reduce_sum(tf.cast(tf.matmul(x, y), tf.float32))
+
     product(a, b).numpy()
     best = float("inf")
     for _ in range(repeats):
@@ -68,8 +72,10 @@ def main() -> None:
     generator = fastgan.build_generator((size, size, 3), 0, fastgan.FASTGAN.defaults.latent_dim)
     discriminator = fastgan.build_discriminator((size, size, 3), 0)
     g, d = multiply_adds(generator), multiply_adds(discriminator)
-    # Forward G, forward D on real and fake; backward of each at twice its forward.
-    step_flop = 2 * args.batch_size * (3 * g + 3 * 2 * d)
+    # Backward at twice the forward: G forward and backward (3g); D on the real batch, forward
+    # and backward for its loss (3d); D on the fake batch, forward, backward for its loss and
+    # again for the generator's loss, which the joint step's second tape takes through it (5d).
+    step_flop = 2 * args.batch_size * (3 * g + 8 * d)
     print(f"fastgan at {size} px: generator {2 * g / 1e9:.3f} GFLOP per image, discriminator "
           f"{2 * d / 1e9:.3f} GFLOP per image; a training step of {args.batch_size}: "
           f"{step_flop / 1e9:.2f} GFLOP")
