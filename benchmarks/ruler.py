@@ -39,7 +39,7 @@ def domain_table(name: str, folder: Path) -> tuple[str, bool]:
     evaluator = Evaluator.for_data(str(folder), SIZE, 3, features="shipped")
     rungs = ladder(evaluator)
     seconds = time.perf_counter() - started
-    holds = ordered(rungs, "fid") and ordered(rungs, "kid")
+    holds = ordered(rungs)
     count = len(evaluator.sample.images)
     lines = [f"**{name}** ({count} pictures, {rungs['held-out real'].samples} per side; "
              f"{seconds:.0f} s; ordered: {'yes' if holds else 'NO'})", "",

@@ -96,8 +96,7 @@ def test_the_shipped_ruler_orders_the_ladder_of_a_folder_it_never_saw(folders):
     assert evaluator.network.name.startswith("ganzoo-features")  # a folder: shipped by default
     rungs = ladder(evaluator)
     assert list(rungs)[:4] == [HELD_OUT, "blur 1", "blur 2", "blur 3"]
-    for metric in ("fid", "kid"):
-        assert ordered(rungs, metric), {n: getattr(m, metric) for n, m in rungs.items()}
+    assert ordered(rungs), {n: (m.fid, m.kid) for n, m in rungs.items()}
     assert {"hue +30", "saturation x0.5", "lattice", "jpeg 10"} <= set(rungs)  # all checked
     # The spectral distance sees the lattice that leaves the features nearly untouched.
     assert rungs["lattice"].spectral_distance > 2 * rungs[HELD_OUT].spectral_distance
@@ -125,12 +124,17 @@ def test_position_names_the_rungs_a_figure_sits_between():
 def test_a_rung_must_be_clearly_worse_than_held_out_real_to_count_as_ordered():
     from ganzoo.metrics import Metrics
 
-    rungs = {name: Metrics(10, fid, 0.0, 0.0, 0.0, 0.0, 0.0)
-             for name, fid in zip(CHAIN, (2.0, 5.0, 9.0, 20.0, 80.0))}
-    rungs["lattice"] = Metrics(10, 7.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    assert clearly_above(7.0, 2.0) and ordered(rungs)
-    rungs["lattice"] = Metrics(10, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # within the floor's own bias
-    assert not clearly_above(3.0, 2.0) and not ordered(rungs)
+    def rung(fid, kid):
+        return Metrics(10, fid, kid, 0.0, 0.0, 0.0, 0.0)
+
+    rungs = {name: rung(fid, kid) for name, fid, kid in
+             zip(CHAIN, (2.0, 5.0, 9.0, 20.0, 80.0), (0.0, 0.05, 0.1, 0.3, 2.0))}
+    rungs["lattice"] = rung(7.0, 0.04)
+    assert clearly_above(rungs["lattice"], rungs[HELD_OUT]) and ordered(rungs)
+    rungs["lattice"] = rung(7.0, 0.005)  # a higher FID, but KID within the held-out scatter
+    assert not ordered(rungs)
+    rungs["lattice"] = rung(1.5, 0.04)  # below held-out real in FID
+    assert not ordered(rungs)
 
 
 def test_grey_pictures_get_no_colour_rungs():

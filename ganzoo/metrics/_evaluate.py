@@ -283,7 +283,7 @@ class EvalReport:
             what = "pictures" if self.fake is not None else f"step {score.step}"
             lines.append(f"{what}: FID {self.position(score.metrics, 'fid')}; "
                          f"KID {self.position(score.metrics, 'kid')} (of this data's ladder)")
-        if not ordered(self.ladder, "fid"):
+        if not ordered(self.ladder):
             lines.append("note: this feature space does not order the ladder on this data "
                          "(held-out real < blur 1 < blur 2 < blur 3 < noise, colour, lattice "
                          "and JPEG clearly above held-out real): read its figures with care.")

@@ -16,8 +16,8 @@ same evaluator and sample size as a generator:
 A generator "reaches the sigma-2 rung" when its FID (or KID) is at most that of the real
 pictures blurred by 2 pixels; `position` says where a figure sits. A ruler is worth its figures
 only where it orders the rungs (held-out real < blur 1 < blur 2 < blur 3 < noise, colour and
-lattice clearly above held-out real, by `CLEAR` times its distance from zero): `ordered` checks
-that, and the report says when it fails.
+lattice clearly above held-out real, by `CLEAR_KID` in KID): `ordered` checks that, and the
+report says when it fails.
 
 The ladder is cached per feature network, real sample and scoring settings, so it is computed
 once per reference folder.
@@ -46,8 +46,9 @@ LATTICE_PERIOD = 8  # lines per side
 LATTICE_LINE, LATTICE_DOT = 16, 40
 JPEG_QUALITY = 10
 HELD_OUT = "held-out real"
-# A damaged rung is "clearly" worse than held-out real at this many times its distance from 0.
-CLEAR = 3.0
+# A damaged rung is "clearly" worse than held-out real when its KID is higher by this much
+# (KID x 1000 = 10: a held-out half of 512 pictures scatters by about that).
+CLEAR_KID = 0.01
 # The rungs that must score in this order, best first; `position` reads figures against them.
 CHAIN = (HELD_OUT, "blur 1", "blur 2", "blur 3", "noise")
 _RUNG_METRICS = ("fid", "kid", "spectral_distance")
@@ -161,21 +162,21 @@ def ladder(evaluator, *, cache: str | os.PathLike | None = None) -> dict:
     return rungs
 
 
-def clearly_above(value: float, floor: float) -> bool:
-    """Whether `value` is above the held-out real figure `floor` by more than `CLEAR` - 1 times
-    the floor's own distance from zero (for FID, its bias at this sample size; a KID near 0
-    needs only to be clearly positive)."""
-    return value - floor > (CLEAR - 1) * max(abs(floor), 1e-4)
+def clearly_above(rung, held_out) -> bool:
+    """Whether the `Metrics` of a damaged rung are clearly worse than held-out real's: a higher
+    FID, and a KID higher by more than `CLEAR_KID` (KID is unbiased, so its margin means the
+    same at every sample size; FID's bias grows as the sample shrinks)."""
+    return rung.fid > held_out.fid and rung.kid - held_out.kid > CLEAR_KID
 
 
-def ordered(rungs: dict, metric: str = "fid") -> bool:
-    """Whether the rungs score in their expected order on `metric`: the `CHAIN` strictly
-    increasing, and every other rung `clearly_above` ``held-out real``."""
-    values = {name: getattr(m, metric) for name, m in rungs.items()}
-    chain = [values[name] for name in CHAIN if name in values]
-    others = [value for name, value in values.items() if name not in CHAIN]
-    return (all(a < b for a, b in zip(chain, chain[1:]))
-            and all(clearly_above(value, values[HELD_OUT]) for value in others))
+def ordered(rungs: dict) -> bool:
+    """Whether the rungs score in their expected order: the `CHAIN` strictly increasing in FID
+    and in KID, and every other rung `clearly_above` ``held-out real``."""
+    chains = [[getattr(rungs[name], metric) for name in CHAIN if name in rungs]
+              for metric in ("fid", "kid")]
+    others = [m for name, m in rungs.items() if name not in CHAIN]
+    return (all(a < b for chain in chains for a, b in zip(chain, chain[1:]))
+            and all(clearly_above(m, rungs[HELD_OUT]) for m in others))
 
 
 def position(value: float, rungs: dict, metric: str = "fid") -> str:
