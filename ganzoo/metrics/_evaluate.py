@@ -18,7 +18,7 @@ from ganzoo.metrics._features import (WEAK_CLASSIFIER, FeatureNetwork, domain_ne
 from ganzoo.metrics._reference import RealSample, Reference, real_sample, reference
 from ganzoo.metrics._scores import (InsufficientSamplesError, class_consistency, fid,
                                     inception_score, kid, memorisation, precision_recall)
-from ganzoo.metrics._spectrum import spectral_distance
+from ganzoo.metrics import _spectrum
 
 if TYPE_CHECKING:
     from ganzoo.metrics._classifier_score import ClassifierScore
@@ -334,6 +334,7 @@ class Evaluator:
                                   f"differences (consider --features inception).")
         self._check_sizes(self.n)
         self._floor: Metrics | None = None
+        self._reference_spectrum: np.ndarray | None = None
 
     @classmethod
     def for_data(cls, data: str, image_size: int, channels: int | None = None, *,
@@ -454,14 +455,20 @@ class Evaluator:
                 self.real.floor_features[:count],
                 None if self.real.floor_probabilities is None
                 else self.real.floor_probabilities[:count],
-                self.real.reference_features, accuracy,
-                spectral_distance(floor_images, self.reference_images))
+                self.real.reference_features, accuracy, self._spectral_distance(floor_images))
         return self._floor
 
     @property
     def reference_images(self) -> np.ndarray:
         """The real reference half, as pixels (what the spectral distance compares with)."""
         return self.sample.images[self.sample.halves[1]]
+
+    def _spectral_distance(self, images: np.ndarray) -> float:
+        # The reference's spectrum once per evaluator, not once per scored set (the ladder
+        # alone scores nine).
+        if self._reference_spectrum is None:
+            self._reference_spectrum = _spectrum.log_spectrum(self.reference_images)
+        return _spectrum.distance(_spectrum.log_spectrum(images), self._reference_spectrum)
 
     def score(self, images: np.ndarray, labels: np.ndarray | None = None) -> Metrics:
         """The metrics of uint8 NHWC `images` (with the `labels` they were generated for, for
@@ -477,7 +484,7 @@ class Evaluator:
             consistency = class_consistency(probabilities, labels)
         return self._metrics(embedding.features, embedding.probabilities,
                              self.real.training_features, consistency,
-                             spectral_distance(images, self.reference_images))
+                             self._spectral_distance(images))
 
     def _metrics(self, features: np.ndarray, probabilities: np.ndarray | None,
                  training: np.ndarray, consistency: float | None,

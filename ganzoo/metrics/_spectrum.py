@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["log_spectrum", "radial_power", "spectral_distance"]
+__all__ = ["distance", "log_spectrum", "radial_power", "spectral_distance"]
 
 # Keeps the logarithm finite for a ring without power (a flat picture); far below the power of
 # one grey level of difference over a 28x28 picture.
@@ -78,6 +78,11 @@ def log_spectrum(images: np.ndarray) -> np.ndarray:
     return np.log10(radial_power(images).mean(axis=0)[1:] + _FLOOR)
 
 
+def distance(spectrum_a: np.ndarray, spectrum_b: np.ndarray) -> float:
+    """Mean absolute difference of two `log_spectrum`s (decades of power)."""
+    return float(np.mean(np.abs(spectrum_a - spectrum_b)))
+
+
 def spectral_distance(generated: np.ndarray, real: np.ndarray) -> float:
     """Mean absolute difference of the two sets' log spectra (decades of power), lower is
     better; real pictures against other real pictures give its floor.
@@ -88,4 +93,4 @@ def spectral_distance(generated: np.ndarray, real: np.ndarray) -> float:
     if np.shape(generated)[1:3] != np.shape(real)[1:3]:
         raise ValueError(f"Both sets must have pictures of one size. Received: "
                          f"{np.shape(generated)[1:3]} and {np.shape(real)[1:3]}.")
-    return float(np.mean(np.abs(log_spectrum(generated) - log_spectrum(real))))
+    return distance(log_spectrum(generated), log_spectrum(real))
