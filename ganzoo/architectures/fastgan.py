@@ -24,16 +24,16 @@ Deviations, each named:
 - No spectral normalisation: the official code wraps every convolution of both networks in
   it; here batch norm, the hinge loss, augmentation and the decoder keep training stable.
   Spectral norm in the discriminator was measured on the colour folder and not adopted
-  (docs/benchmarks.md, "Your own pictures").
+  (docs/design/fastgan-recipe.md).
 - Up-blocks: two convolutions at every side from 16 px up; the official code alternates two
   (8, 32, 128 px) and one (16, 64, 256 px). Its alternation was measured on the colour folder
-  and not adopted (docs/benchmarks.md, "Your own pictures").
+  and not adopted (docs/design/fastgan-recipe.md).
 - No noise injection in the generator (its outputs stay a function of z, and exports simple).
 - The generator upsamples bilinearly; the official code uses nearest-neighbour upsampling,
   which here drew a faint lattice every 8 pixels over every sample (the 8x8 stage's cells,
   replicated by three nearest-neighbour doublings): on Twemoji at 2,500 equal steps, the
   lattice frequencies' excess power fell from 0.021 to 0.006 decades, and FID and KID in the
-  shipped space from 61.8 and 250 to 60.1 and 234 (docs/benchmarks.md, "The lattice";
+  shipped space from 61.8 and 250 to 60.1 and 234 (docs/design/fastgan-lattice.md;
   `benchmarks/lattice.py`).
 - Widths: the paper's channel table (`_WIDTH_MULTIPLIERS`) times 32 instead of 64, to train in
   minutes per thousand steps on a CPU; plain hinge (the paper's real-side hinge margin is drawn
