@@ -20,6 +20,9 @@ from ganzoo.training.recommend import Recommendation, recommend
 
 SAMPLE_FRAMES = 30
 """Sample grids a run writes by default (the frames of ``training.gif``)."""
+# Unless the run says otherwise: a checkpoint and a log line every so many steps (docs/training.md
+# states both; tests/test_docs_defaults.py holds the page to them).
+CHECKPOINT_EVERY, LOG_EVERY = 500, 50
 
 
 @dataclass
@@ -88,8 +91,8 @@ def new_run(spec, registry, requested: dict[str, Any],
         beta_1=defaults.beta_1, beta_2=defaults.beta_2,
         discriminator_steps=defaults.discriminator_steps, steps=steps, seed=requested["seed"] or 0,
         sample_every=requested["sample_every"] or max(1, steps // SAMPLE_FRAMES),
-        checkpoint_every=requested["checkpoint_every"] or min(500, steps),
-        log_every=requested["log_every"] or min(50, steps), strict=strict,
+        checkpoint_every=requested["checkpoint_every"] or min(CHECKPOINT_EVERY, steps),
+        log_every=requested["log_every"] or min(LOG_EVERY, steps), strict=strict,
         deterministic=requested["deterministic"] is not False,
         ema_decay=check_decay(defaults.ema_decay if ema_decay is None else ema_decay),
         plugin={"name": provider.name, "distribution": provider.distribution,
