@@ -24,14 +24,13 @@ from ganzoo.images import grid, grid_columns, save_atomic, to_uint8
 from ganzoo.plugin import discriminator_outputs
 
 
-def latents(count: int, latent_dim: int, seed: int):
-    """A reproducible latent batch: the same seed gives the same z on every machine.
+def latents(count: int, latent_dim: int, seed: int) -> np.ndarray:
+    """Latents 0 to `count` - 1 of `seed`, float32 ``[count, latent_dim]``: the same seed draws
+    the same z on every machine, in ganzoo-edge and in an exported web page
+    (`ganzoo_edge.latents`, which documents the rule)."""
+    from ganzoo_edge.latents import latents as seeded
 
-    Stateless, so drawing it never disturbs the training run's random stream.
-    """
-    import tensorflow as tf
-
-    return tf.random.stateless_normal([count, latent_dim], seed=[seed, 0x5A3])
+    return seeded(range(count), latent_dim, seed)
 
 
 def grid_labels(count: int, num_classes: int) -> np.ndarray:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ganzoo_edge._errors import EdgeError
 from ganzoo_edge.images import to_uint8
+from ganzoo_edge.latents import latents
 from ganzoo_edge.runtimes import REPORT, Runtime, file_sha256, open_runtime
 
 
@@ -42,9 +43,9 @@ class Generator:
         return None if batch == "dynamic" else int(batch)
 
     def latents(self, n: int, seed: int = 0) -> np.ndarray:
-        """`n` latent vectors drawn from the standard normal distribution, float32."""
-        return np.random.default_rng(seed).standard_normal((n, self.latent_dim),
-                                                           dtype=np.float32)
+        """Latents 0 to `n` - 1 of `seed`, float32 ``[n, latent_dim]``: what ``ganzoo sample``
+        and an exported web page draw for the same seed (`ganzoo_edge.latents`)."""
+        return latents(range(n), self.latent_dim, seed)
 
     def labels(self, n: int, label: int | None = None) -> np.ndarray | None:
         """`n` int32 labels: `label` each time, or every class in turn; None if unconditional."""

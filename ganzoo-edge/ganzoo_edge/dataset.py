@@ -14,13 +14,13 @@ so memory stays flat whatever the count. Everything is written into a hidden sib
 ``.DIR.partial``, renamed to DIR only when the last file and the manifest are complete: a
 crash or Ctrl-C never leaves a DIR that looks complete.
 
-Latents: image ``index`` of seed ``seed`` comes from its own generator,
-``numpy.random.default_rng([seed, index])``, so an image does not depend on the batch size or
-on how many images are drawn, and the manifest's seed and index rebuild its latent.
-
-Truncation (Brock, Donahue & Simonyan, "Large Scale GAN Training for High Fidelity Natural
-Image Synthesis", ICLR 2019, section 3.1, https://arxiv.org/abs/1809.11096): latent entries
-whose magnitude exceeds ``psi`` are drawn again until none does.
+Latents: image ``index`` of seed ``seed`` is latent row ``index`` of ``seed``
+(`ganzoo_edge.latents`, the rule ``ganzoo sample`` and exported web pages share), so an image
+does not depend on the batch size or on how many images are drawn, and the manifest's seed and
+index rebuild its latent. Truncation (Brock, Donahue & Simonyan, "Large Scale GAN Training for
+High Fidelity Natural Image Synthesis", ICLR 2019, section 3.1,
+https://arxiv.org/abs/1809.11096) draws latent entries whose magnitude exceeds ``psi`` again
+from the same stream until none does.
 
 Rejection by the discriminator (Azadi et al., "Discriminator Rejection Sampling", ICLR 2019,
 https://arxiv.org/abs/1810.06758), simplified: instead of accepting each sample with the
@@ -46,10 +46,11 @@ import numpy as np
 from PIL import Image
 
 from ganzoo_edge._errors import EdgeError
+from ganzoo_edge.latents import latents
 
 __all__ = ["COLUMNS", "FORMATS", "Batch", "DatasetSummary", "check_destination",
            "check_options", "class_counts", "iter_samples", "latents", "read_manifest",
-           "truncate", "write_dataset"]
+           "write_dataset"]
 
 FORMATS = ("png", "jpg", "webp")
 COLUMNS = ("file", "label", "class_name", "seed", "index", "truncation", "step", "weights",
@@ -62,27 +63,6 @@ _SAVE_OPTIONS = {"png": {"format": "PNG"}, "jpg": {"format": "JPEG", "quality": 
 
 Draw = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
 Score = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
-
-
-def truncate(z: np.ndarray, psi: float, rng: np.random.Generator) -> np.ndarray:
-    """Redraw every entry of `z` with ``|z| > psi`` from `rng` until none is left (BigGAN)."""
-    z = np.array(z, np.float32)
-    outside = np.abs(z) > psi
-    while outside.any():
-        z[outside] = rng.standard_normal(int(outside.sum()), dtype=np.float32)
-        outside = np.abs(z) > psi
-    return z
-
-
-def latents(indices: Sequence[int], latent_dim: int, seed: int,
-            truncation: float | None = None) -> np.ndarray:
-    """Float32 latents ``[len(indices), latent_dim]``: row i depends only on seed and index."""
-    rows = np.empty((len(indices), latent_dim), np.float32)
-    for row, index in enumerate(indices):
-        rng = np.random.default_rng([seed, int(index)])
-        z = rng.standard_normal(latent_dim, dtype=np.float32)
-        rows[row] = z if truncation is None else truncate(z, truncation, rng)
-    return rows
 
 
 def check_options(*, n: int | None = None, per_class: int | None = None, num_classes: int,
@@ -223,7 +203,7 @@ def write_dataset(out_dir: str | os.PathLike, draw: Draw, *, latent_dim: int,
         latent_dim, num_classes, class_names: what the generator takes.
         n, per_class: how many images: `n` in all (split evenly over the classes) or
             `per_class` of each class.
-        seed: the latent seed (image ``index`` uses ``default_rng([seed, index])``).
+        seed: the latent seed (image ``index`` is latent row ``index`` of it, `ganzoo_edge.latents`).
         truncation: resample latent entries beyond this magnitude (BigGAN truncation).
         keep_best: keep this fraction of the candidates by `score` (rejection sampling).
         score: ``score(images, labels) -> realness logits``, needed by `keep_best`.
