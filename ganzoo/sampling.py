@@ -44,7 +44,7 @@ def generate(generator, count: int, latent_dim: int, seed: int, labels: np.ndarr
     """Run the generator in inference mode; return uint8 NHWC images."""
     import tensorflow as tf
 
-    z = latents(count, latent_dim, seed)
+    z = tf.convert_to_tensor(latents(count, latent_dim, seed))
     if labels is not None:
         labels = tf.convert_to_tensor(labels, tf.int32)
     outputs = []

@@ -91,6 +91,55 @@ def test_the_same_seed_draws_the_same_images(exported):
     assert not np.array_equal(first, generator.generate(5, seed=10))
 
 
+def test_a_seed_draws_the_same_pictures_as_ganzoo_sample(exported):
+    run = exported["dcgan"]["run"]
+    drawn = ganzoo_edge.load(exported["dcgan"]["onnx"]).generate(6, seed=12)
+    sampled = ganzoo.sample(run.path, n=6, seed=12)
+    # The same latents through the ONNX file and through Keras: equal up to the export's
+    # tolerance (float32 ONNX files differ from Keras by at most a level here).
+    assert np.abs(drawn.astype(int) - sampled.astype(int)).max() <= 1
+
+
+def test_latents_from_a_file_draw_what_those_latents_draw(exported, tmp_path):
+    generator = ganzoo_edge.load(exported["cgan"]["onnx"])
+    z = generator.latents(3, seed=4)
+    np.save(tmp_path / "z.npy", z.astype(np.float64))  # any float dtype; drawn as float32
+    assert main([str(exported["cgan"]["onnx"]), "--latents", str(tmp_path / "z.npy"),
+                 "--label", "2", "--out", str(tmp_path / "grid.png")]) == 0
+    expected = ganzoo_edge.grid(ganzoo_edge.to_uint8(generator(z, [2, 2, 2])))
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "grid.png")),
+                                  np.asarray(expected))
+    np.save(tmp_path / "one.npy", z[0])  # a single latent is a grid of one
+    assert main([str(exported["cgan"]["onnx"]), "--latents", str(tmp_path / "one.npy"),
+                 "--out", str(tmp_path / "one.png")]) == 0
+    one = ganzoo_edge.grid(ganzoo_edge.to_uint8(generator(z[:1], [0])),
+                           columns=ganzoo_edge.grid_columns(generator.num_classes))
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "one.png")), np.asarray(one))
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing", "--latents: no such file"),
+    ("not-npy", "is not a .npy array of numbers"),
+    ("wrong-width", "must hold numbers of shape [n, 100] or [100] for this generator. "
+                    "Received: shape (2, 7)"),
+    ("not-finite", "holds values that are not finite"),
+    ("with-seed", "--latents draws the latents of its file into a grid (--out): leave out"),
+])
+def test_bad_latents_are_one_line_and_exit_status_2(exported, tmp_path, capsys, case, message):
+    np.save(tmp_path / "narrow.npy", np.zeros((2, 7), np.float32))
+    np.save(tmp_path / "nan.npy", np.full((1, 100), np.nan, np.float32))
+    np.save(tmp_path / "good.npy", np.zeros((1, 100), np.float32))
+    (tmp_path / "text.npy").write_text("0.5, 0.5")
+    files = {"missing": "nope.npy", "not-npy": "text.npy", "wrong-width": "narrow.npy",
+             "not-finite": "nan.npy", "with-seed": "good.npy"}
+    argv = [str(exported["dcgan"]["onnx"]), "--latents", str(tmp_path / files[case]),
+            "--out", str(tmp_path / "grid.png")] + (["--seed", "3"] if case == "with-seed" else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "grid.png").exists()
+
+
 def write_onnx_without_metadata(path):
     from onnx import TensorProto, helper
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from ganzoo_edge import dataset
 from ganzoo_edge._errors import EdgeError
 from ganzoo_edge._model import load
-from ganzoo_edge.images import grid, grid_columns
+from ganzoo_edge.images import grid, grid_columns, to_uint8
+from ganzoo_edge.latents import read_latents
 
 PROG = "ganzoo-edge"
 
@@ -49,10 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
                     ".tflite) and save them as a PNG grid. Needs no TensorFlow.")
     parser.add_argument("model", metavar="MODEL", help="generator.onnx or generator*.tflite")
     parser.add_argument("--out", metavar="FILE.png", help="PNG file to write (a grid)")
-    parser.add_argument("--n", type=_count, default=16, help="number of images (default 16)")
+    parser.add_argument("--n", type=_count, help="number of images (default 16)")
     parser.add_argument("--label", type=_index,
                         help="class to draw, for conditional generators (default: every class)")
-    parser.add_argument("--seed", type=_index, default=0, help="seed of the latents")
+    parser.add_argument("--seed", type=_index, help="seed of the latents (default 0)")
+    parser.add_argument("--latents", metavar="Z.npy",
+                        help="draw these latents (a .npy array [n, latent_dim], e.g. from "
+                             "'ganzoo project') instead of --n latents of --seed")
     parser.add_argument("--threads", type=_count, help="CPU threads (default: one per core)")
     parser.add_argument("--verbose", action="store_true",
                         help="show the runtimes' own log messages (or set GANZOO_VERBOSE=1)")
@@ -72,13 +76,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: give one of --out FILE.png (a grid) or --out-dir DIR (a data "
               f"set).", file=sys.stderr)
         return 2
+    if args.latents is not None and (args.n, args.seed, args.out_dir) != (None, None, None):
+        print(f"{PROG}: error: --latents draws the latents of its file into a grid (--out): "
+              f"leave out --n, --seed and --out-dir.", file=sys.stderr)
+        return 2
     try:
         if args.out_dir is not None:
             print(dataset.run(args, load(args.model, threads=args.threads)))
             return 0
         out = _checked_out(args.out)
         generator = load(args.model, threads=args.threads)
-        images = generator.generate(args.n, label=args.label, seed=args.seed)
+        if args.latents is None:
+            images = generator.generate(args.n or 16, label=args.label, seed=args.seed or 0)
+        else:
+            z = read_latents(args.latents, generator.latent_dim)
+            images = to_uint8(generator(z, generator.labels(len(z), args.label)))
         _save(grid(images, columns=grid_columns(generator.num_classes, args.label)), out)
     except EdgeError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)

@@ -306,15 +306,16 @@ def add_arguments(parser) -> None:
 def run(args, generator) -> str:
     """Write the data set `args` asks for with an exported `generator`; return the report line.
 
-    The latents are `latents` (not `Generator.latents`), as in ``ganzoo sample --out-dir``, so
-    an exported generator writes the same data set as its run, up to export precision.
+    The latents are rows 0, 1, ... of the seed (`ganzoo_edge.latents`), as in ``ganzoo sample
+    --out-dir``, so an exported generator writes the same data set as its run, up to export
+    precision.
     """
     import sys
 
     if args.label is not None:
         raise EdgeError(f"--label draws one class into a grid; a data set takes every class "
                         f"(use --per-class). Received: --label={args.label}.")
-    n = None if args.per_class is not None else args.n  # --n has a default of its own
+    n = None if args.per_class is not None else (args.n or 16)  # --n's default, as for grids
     metadata = generator.metadata
 
     def draw(z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
@@ -328,7 +329,7 @@ def run(args, generator) -> str:
     summary = write_dataset(
         args.out_dir, draw, latent_dim=generator.latent_dim,
         num_classes=generator.num_classes, class_names=generator.class_names, n=n,
-        per_class=args.per_class, seed=args.seed, truncation=args.truncation,
+        per_class=args.per_class, seed=args.seed or 0, truncation=args.truncation,
         format=args.format, overwrite=args.overwrite,
         step=metadata.get("training_step"), weights="exported",
         progress=progress)

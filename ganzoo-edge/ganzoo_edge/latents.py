@@ -36,7 +36,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["MAX_SEED", "LatentStream", "latents"]
+from ganzoo_edge._errors import EdgeError
+
+__all__ = ["MAX_SEED", "LatentStream", "latents", "read_latents"]
 
 MAX_SEED = 2**64 - 1
 _TWO_53 = float(2**53)
@@ -88,3 +90,30 @@ def latents(indices: Iterable[int], latent_dim: int, seed: int,
     for row, index in enumerate(indices):
         rows[row] = LatentStream(seed, int(index)).row(latent_dim, truncation)
     return rows
+
+
+def read_latents(path, latent_dim: int) -> np.ndarray:
+    """The latents saved in the .npy file `path` (``ganzoo project`` writes them; so does
+    ``numpy.save``) as float32 ``[n, latent_dim]``: one latent ``[latent_dim]`` or a stack of
+    them. Raises `EdgeError` (one line) for a missing or unreadable file, a shape that does not
+    fit the generator, or values that are not finite."""
+    try:
+        with open(path, "rb") as handle:
+            array = np.load(handle, allow_pickle=False)
+    except FileNotFoundError:
+        raise EdgeError(f"--latents: no such file: {str(path)!r}.") from None
+    except (OSError, ValueError) as error:
+        raise EdgeError(f"--latents {str(path)!r} is not a .npy array of numbers "
+                        f"({error}); write one with numpy.save.") from None
+    if array.ndim == 1:
+        array = array[None]
+    if array.ndim != 2 or array.shape[1] != latent_dim or not len(array) \
+            or not np.issubdtype(array.dtype, np.number):
+        raise EdgeError(f"--latents {str(path)!r} must hold numbers of shape [n, {latent_dim}] "
+                        f"or [{latent_dim}] for this generator. Received: shape "
+                        f"{tuple(array.shape)}, dtype {array.dtype}.")
+    latents = array.astype(np.float32)
+    if not np.isfinite(latents).all():
+        raise EdgeError(f"--latents {str(path)!r} holds values that are not finite (NaN or "
+                        f"infinity).")
+    return latents
