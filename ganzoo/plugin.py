@@ -60,10 +60,11 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 # The version of the contract itself (the hooks in ganzoo.hookspecs; the specs and helpers here,
 # in ganzoo.blocks and the test kit), apart from ganzoo's: the major number changes when a plugin
 # written for the previous contract can break (2.0: losses take a LossContext), the minor when
-# something is only added. A plugin may require one with a module attribute,
+# something is only added (2.1: export formats may stay out of "all" and take a runtime
+# folder). A plugin may require one with a module attribute,
 # ``requires_contract = ">=2.0,<3"``, which the registry checks (docs/plugins.md, "Contract
 # versions and deprecations"). 1.0 was ganzoo 0.1's contract.
-CONTRACT_VERSION = "2.0"
+CONTRACT_VERSION = "2.1"
 
 ImageShape = tuple[int, int, int]
 
@@ -461,7 +462,8 @@ class ExportJob:
     `precision` is one of the format's `precisions`; `opset` the opset asked for (formats with
     `opsets`; else None). `calibration()` yields batches of inputs in the signature's order,
     for quantizations that calibrate. `layer_names` are the generator's layers, to name the
-    one an unsupported operation comes from.
+    one an unsupported operation comes from. `runtime_dir` is ``--runtime-dir`` for formats
+    that bundle a runtime (`ExportFormatSpec.takes_runtime_dir`); else None.
     """
 
     function: tf.types.experimental.PolymorphicFunction
@@ -472,6 +474,7 @@ class ExportJob:
     opset: int | None
     layer_names: tuple[str, ...]
     calibration: Callable[[], Iterable[list[np.ndarray]]]
+    runtime_dir: Path | None = None
 
     @property
     def concrete(self) -> tf.types.experimental.ConcreteFunction:
@@ -507,7 +510,9 @@ class ExportFormatSpec:
     `precisions` are the ``--quantize`` values it takes, each with its check.
     `fixed_batch` is the batch a file gets when the user leaves the batch open and the format
     cannot leave it open (None: it can). `opsets` and `default_opset` are for formats that
-    take ``--opset``.
+    take ``--opset``. `in_all` False keeps the format out of ``--format all`` (it must be
+    named: the web format, whose first export downloads a runtime). `takes_runtime_dir`: the
+    format bundles a runtime and reads ``--runtime-dir`` (`ExportJob.runtime_dir`).
     """
 
     name: str
@@ -522,6 +527,8 @@ class ExportFormatSpec:
     opsets: range | None = None
     default_opset: int | None = None
     size: Callable[[Path], int] | None = None
+    in_all: bool = True
+    takes_runtime_dir: bool = False
 
     def __post_init__(self) -> None:
         if not self.precisions:

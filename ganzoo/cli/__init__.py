@@ -20,7 +20,7 @@ from ganzoo.errors import GanzooError
 from ganzoo.plugin import CommandSpec, hookimpl
 
 # Modules under ganzoo/cli/, in the order `ganzoo --help` lists them.
-BUILT_IN_COMMANDS = ("listing", "train", "sample", "interpolate", "eval", "export",
+BUILT_IN_COMMANDS = ("listing", "train", "sample", "interpolate", "eval", "export", "serve",
                      "plugins")
 
 

@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog, parser.formatter_class = _FORMATS_HELP, _HelpWithFormats
     parser.add_argument("run", metavar="RUN", help="run directory printed by 'ganzoo train'")
     parser.add_argument("--format", default="all", metavar="F[,F...]",
-                        help="formats listed below, or all (default: all)")
+                        help="formats listed below, or all (default: all, which leaves out the "
+                             "formats marked so)")
     parser.add_argument("--quantize", default="none", metavar="Q[,Q...]",
                         help="precisions listed below (default: none, float32); each is written "
                              "for every format that takes it")
@@ -47,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="timed repetitions per latency (default: 20)")
     parser.add_argument("--threads", type=positive_int,
                         help="CPU threads per runtime (default: one per core)")
+    parser.add_argument("--runtime-dir", metavar="DIR",
+                        help="for formats that bundle a runtime (web): the folder of its files, "
+                             "e.g. node_modules/onnxruntime-web/dist (default: fetched once "
+                             "from the npm registry into ganzoo's cache)")
 
 
 def _formats_table() -> str:
@@ -67,6 +72,8 @@ def _formats_table() -> str:
         if f.opsets is not None:
             details.append(f"--opset {f.opsets.start} to {f.opsets.stop - 1} "
                            f"(default {f.default_opset})")
+        if not f.in_all:
+            details.append("not in 'all': name it")
         lines.append(f"  {f.name:<{width}}{f.summary}; {'; '.join(details)} "
                      f"[{plugin.origin}]")
         lines.append(f"  {'':<{width}}{files}")
@@ -89,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         report = export(args.run, formats=args.format, quantize=args.quantize, batch=args.batch,
                         opset=args.opset, output=args.output, out=args.out, step=args.step,
                         repeats=args.repeats, threads=args.threads,
-                        averaged=not args.trained_weights)
+                        averaged=not args.trained_weights, runtime_dir=args.runtime_dir)
     print()
     print(report.table())
     print(f"\nReport: {report.out / 'ganzoo.json'}")
@@ -106,7 +113,8 @@ def _print_warning(message, category, filename, lineno, file=None, line=None) ->
 
 
 COMMAND = CommandSpec(
-    "export", "export a trained generator to SavedModel, TFLite, ONNX and plugin formats",
+    "export", "export a trained generator to SavedModel, TFLite, ONNX, a web page and plugin "
+              "formats",
     add_arguments, run,
     description="Export a run's generator, check every file against the Keras generator, time "
                 "it in its own runtime and print a table. Exits with status 1 if a file fails "

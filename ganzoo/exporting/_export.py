@@ -37,7 +37,8 @@ def export(run: str | os.PathLike, formats: str | Sequence[str] = "all",
            opset: int | None = None, output: str = "float32",
            out: str | os.PathLike | None = None, step: int | str | None = None,
            repeats: int = 20, threads: int | None = None, progress: bool = True, registry=None,
-           averaged: bool = True) -> ExportReport:
+           averaged: bool = True,
+           runtime_dir: str | os.PathLike | None = None) -> ExportReport:
     """Export a run's generator for inference outside ganzoo, and prove every file.
 
     Each file is checked against the Keras generator on a fixed batch of latents (and labels)
@@ -65,6 +66,8 @@ def export(run: str | os.PathLike, formats: str | Sequence[str] = "all",
         averaged: export the moving average of the generator's weights, if the run keeps one
             (the default, as for ``ganzoo sample``); False exports the trained weights. The
             files' metadata says which (``weights``, ``ema_decay``).
+        runtime_dir: for formats that bundle a runtime (``web``): the folder of its files,
+            e.g. ``node_modules/onnxruntime-web/dist`` (default: fetched once into the cache).
 
     Returns:
         An `ExportReport`; ``report.ok`` is False if any file failed its check. The report is
@@ -82,7 +85,7 @@ def export(run: str | os.PathLike, formats: str | Sequence[str] = "all",
     opened = Run.open(run)
     out = Path(out) if out is not None else opened.path / "export"
     targets = plan(out, formats, quantize, batch, opset, output,
-                   formats_table(registry))
+                   formats_table(registry), runtime_dir)
     if repeats < 1:
         raise ExportError(f"repeats must be at least 1. Received: repeats={repeats}.")
     trained_steps = step_of(opened.checkpoint_path(step))
@@ -97,7 +100,8 @@ def export(run: str | os.PathLike, formats: str | Sequence[str] = "all",
     shared = _metadata.describe(config, trained_steps, output, averaged)
     calibration = _check.inputs(CALIBRATION_IMAGES, config.latent_dim, config.num_classes,
                                 _check.CALIBRATION_SEED)
-    exporter = _Exporter(generator, config, output, calibration, repeats, threads, progress)
+    exporter = _Exporter(generator, config, output, calibration, repeats, threads, progress,
+                         Path(runtime_dir) if runtime_dir is not None else None)
     files = tuple(exporter.export(target, _metadata.for_file(shared, target))
                   for target in targets)
     report = ExportReport(opened.path, out, trained_steps, output, shared, files, tuple(notes))
@@ -143,10 +147,11 @@ class _Exporter:
     """Writes, checks and times the files of one export, sharing the traced functions."""
 
     def __init__(self, generator, config, output: str, calibration: dict[str, np.ndarray],
-                 repeats: int, threads: int | None, progress: bool) -> None:
+                 repeats: int, threads: int | None, progress: bool,
+                 runtime_dir: Path | None = None) -> None:
         self.generator, self.config, self.output = generator, config, output
         self.calibration, self.repeats, self.threads = calibration, repeats, threads
-        self.progress = progress
+        self.progress, self.runtime_dir = progress, runtime_dir
         self._servings: dict[int | None, Serving] = {}
         self._checks: dict[int | None, tuple[dict, np.ndarray]] = {}
 
@@ -199,7 +204,8 @@ class _Exporter:
         serving = self._serving(target.batch)
         job = ExportJob(serving.function, partial, metadata, target.precision, target.batch,
                         target.opset, serving.layer_names,
-                        self._calibration_batches(target.batch))
+                        self._calibration_batches(target.batch),
+                        self.runtime_dir if target.format.takes_runtime_dir else None)
         try:
             target.format.write(job)
             if not partial.exists():

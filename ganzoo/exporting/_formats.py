@@ -9,6 +9,7 @@ opsets). Validation, conversion, checks, ``ganzoo export --help`` and the docs r
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,12 +73,13 @@ class Target:
 def plan(out: Path, formats: str | Sequence[str] = "all",
          quantize: str | Sequence[str] = "none", batch: int | str = "dynamic",
          opset: int | None = None, output: str = "float32",
-         table: Mapping[str, ExportFormatSpec] | None = None) -> list[Target]:
+         table: Mapping[str, ExportFormatSpec] | None = None,
+         runtime_dir: str | os.PathLike | None = None) -> list[Target]:
     """Check every option against the table and list the files to write.
 
-    ``formats="all"`` means every format that takes at least one of the quantizations asked
-    for; a format named explicitly must take at least one of them, and every quantization asked
-    for must be taken by at least one chosen format.
+    ``formats="all"`` means every format in ``all`` (`ExportFormatSpec.in_all`) that takes at
+    least one of the quantizations asked for; a format named explicitly must take at least one
+    of them, and every quantization asked for must be taken by at least one chosen format.
     """
     table = table if table is not None else formats_table()
     names, explicit = _formats(formats, table)
@@ -108,6 +110,11 @@ def plan(out: Path, formats: str | Sequence[str] = "all",
             if opset not in f.opsets:
                 raise ExportError(f"Format {f.name!r} takes opsets {f.opsets.start} to "
                                   f"{f.opsets.stop - 1}. Received: opset={opset}.")
+    if runtime_dir is not None and not any(f.takes_runtime_dir for f in chosen):
+        takers = [f.name for f in table.values() if f.takes_runtime_dir]
+        raise ExportError(f"--runtime-dir applies only to {', '.join(takers)}, which is not "
+                          f"among the formats asked for ({', '.join(names)}). Received: "
+                          f"runtime_dir={str(runtime_dir)!r}.")
     return [
         Target(f, f.precision(q), fixed if fixed is not None else f.fixed_batch,
                out / f.filename(f.precision(q)),
@@ -123,7 +130,7 @@ def _formats(formats: str | Sequence[str],
         raise ExportError(f"Name at least one format, or 'all'. Available: "
                           f"{', '.join(table)}.")
     if "all" in requested:
-        return list(table), False
+        return [name for name, spec in table.items() if spec.in_all], False
     for name in requested:
         if name not in table:
             raise UnknownNameError("format", name, [*table, "all"])
