@@ -27,6 +27,7 @@ __all__ = [
     "list_architectures",
     "list_plugins",
     "load_generator",
+    "project",
     "sample",
     "sample_dataset",
     "train",
@@ -51,6 +52,10 @@ def __getattr__(name: str):
         from ganzoo.exporting import export
 
         return export
+    if name == "project":
+        from ganzoo.projection import project
+
+        return project
     raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
 
 

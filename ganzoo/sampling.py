@@ -33,6 +33,9 @@ def latents(count: int, latent_dim: int, seed: int) -> np.ndarray:
     return seeded(range(count), latent_dim, seed)
 
 
+_seeded = latents  # `interpolate` takes a parameter of that name
+
+
 def grid_labels(count: int, num_classes: int) -> np.ndarray:
     """Labels that cycle through the classes, so a grid with `num_classes` columns shows one
     class per column."""
@@ -289,10 +292,11 @@ def interpolate(run: str | os.PathLike, seeds: Sequence[int] | None = None, n: i
                 seed: int = 0, frames_per_step: int = 16, label: int | None = None,
                 across_classes: bool = False, loop: bool = True, fps: float = 12.0,
                 out: str | os.PathLike | None = None, step: int | str | None = None,
-                min_width: int = 512) -> np.ndarray:
+                min_width: int = 512, latents: np.ndarray | None = None) -> np.ndarray:
     """A walk through a run's latent space, as frames (and, with `out`, a file).
 
-    The walk visits one latent per seed in `seeds` (or `n` latents drawn with `seed`) and
+    The walk visits the rows of `latents` (e.g. `ganzoo.project`'s, to walk between real
+    pictures), else one latent per seed in `seeds` (or `n` latents drawn with `seed`) and
     moves between them by spherical interpolation, `frames_per_step` frames per leg, back to
     the first when `loop`. A conditional run shows every class side by side (one class per
     column) on the same latent, or only `label`. With `across_classes` the latent of the
@@ -332,15 +336,21 @@ def interpolate(run: str | os.PathLike, seeds: Sequence[int] | None = None, n: i
     opened = Run.open(run)
     config = opened.config
     classes = config.num_classes
-    if seeds is None:
+    if latents is not None:
+        keys = np.asarray(latents, np.float64)
+        if keys.ndim != 2 or keys.shape[1] != config.latent_dim or \
+                len(keys) < (1 if across_classes else 2):
+            raise GanzooError(f"latents must be an array [n, {config.latent_dim}] with n >= 2. "
+                              f"Received: shape {tuple(keys.shape)}.")
+    elif seeds is None:
         if n < 2 and not across_classes:
             raise GanzooError(f"A walk needs at least 2 latents. Received: n={n}.")
-        keys = np.asarray(latents(n, config.latent_dim, seed), np.float64)
+        keys = np.asarray(_seeded(n, config.latent_dim, seed), np.float64)
     else:
         seeds = list(seeds)
         if len(seeds) < (1 if across_classes else 2):
             raise GanzooError(f"A walk needs at least 2 seeds. Received: seeds={seeds}.")
-        keys = np.stack([np.asarray(latents(1, config.latent_dim, s), np.float64)[0]
+        keys = np.stack([np.asarray(_seeded(1, config.latent_dim, s), np.float64)[0]
                          for s in seeds])
     if across_classes and not classes:
         raise GanzooError(f"across_classes needs a conditional run; {config.arch!r} takes no "

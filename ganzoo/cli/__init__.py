@@ -20,8 +20,8 @@ from ganzoo.errors import GanzooError
 from ganzoo.plugin import CommandSpec, hookimpl
 
 # Modules under ganzoo/cli/, in the order `ganzoo --help` lists them.
-BUILT_IN_COMMANDS = ("listing", "train", "sample", "interpolate", "eval", "export", "serve",
-                     "plugins")
+BUILT_IN_COMMANDS = ("listing", "train", "sample", "interpolate", "project", "eval", "export",
+                     "serve", "plugins")
 
 
 @hookimpl

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ganzoo.cli._types import non_negative_int, positive_int
+from ganzoo.errors import GanzooError
 from ganzoo.plugin import CommandSpec
 
 
@@ -29,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="one latent per seed, visited in order (e.g. 0,5,9)")
     latents.add_argument("--n", type=positive_int, default=4,
                          help="number of random latents to visit (default 4)")
+    latents.add_argument("--from-images", nargs="+", metavar="IMAGE",
+                         help="walk between real pictures: each is projected first (as "
+                              "'ganzoo project' does), then visited in order")
     parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="seed of the --n random latents")
     parser.add_argument("--frames-per-step", type=positive_int, default=16, metavar="FRAMES",
@@ -48,10 +52,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import ganzoo
 
+    latents, label = None, args.label
+    if args.from_images:
+        if len(args.from_images) < 2:
+            raise GanzooError(f"--from-images needs at least 2 pictures to walk between. "
+                              f"Received: {' '.join(args.from_images)}.")
+        found = ganzoo.project(args.run, args.from_images, seed=args.seed, label=args.label,
+                               step=args.step)
+        latents = found.latents
+        if found.labels is not None and label is None and len(set(found.labels)) == 1:
+            label = int(found.labels[0])  # the pictures' own class, where they share one
     frames = ganzoo.interpolate(args.run, seeds=args.seeds, n=args.n, seed=args.seed,
-                                frames_per_step=args.frames_per_step, label=args.label,
+                                frames_per_step=args.frames_per_step, label=label,
                                 across_classes=args.across_classes, loop=args.loop,
-                                fps=args.fps, out=args.out, step=args.step)
+                                fps=args.fps, out=args.out, step=args.step, latents=latents)
     print(f"Wrote {len(frames)} frames ({frames.shape[2]}x{frames.shape[1]}) to {args.out}")
     return 0
 

@@ -36,7 +36,7 @@ from ganzoo.data.pipeline import ImageDataset, convert_channels, resize, to_unit
 from ganzoo.errors import DataError
 
 __all__ = ["BACKGROUNDS", "DEFAULT_BACKGROUND", "DEFAULT_FIT", "FITS", "IMAGE_EXTENSIONS",
-           "DataWarning", "FolderDataset", "check_background", "check_fit"]
+           "DataWarning", "FolderDataset", "check_background", "check_fit", "read_picture"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
@@ -140,6 +140,27 @@ def check_fit(fit: str) -> str:
     if fit not in FITS:
         raise DataError(f"fit must be one of {', '.join(FITS)}. Received: fit={fit!r}.")
     return fit
+
+
+def read_picture(path: str | os.PathLike, image_size: int, channels: int,
+                 background: str = DEFAULT_BACKGROUND, fit: str = DEFAULT_FIT) -> np.ndarray:
+    """One picture file as a run trained on pictures like it: float32 HWC in [-1, 1] at
+    `image_size` with `channels`, its transparency on `background`, made square by `fit`.
+
+    Raises:
+        DataError: the file does not exist or is not a picture Pillow can read.
+    """
+    colour = _colour(check_background(background))
+    try:
+        pixels = _decode(str(path), colour, image_size)
+    except FileNotFoundError:
+        raise DataError(f"No such picture: {str(path)!r}.") from None
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise DataError(f"Cannot read {str(path)!r} as a picture ({error}); give a PNG, JPEG, "
+                        f"WebP, BMP, GIF or TIFF file.") from None
+    fill = convert_channels(tf.constant([[(colour or (0, 0, 0))]], tf.float32), channels)[0, 0]
+    image = convert_channels(tf.constant(pixels, tf.float32), channels)
+    return to_unit_range(resize(_fitted(image, check_fit(fit), fill), image_size)).numpy()
 
 
 def _colour(background: str) -> tuple[int, int, int] | None:
