@@ -28,7 +28,10 @@ def find_chromium() -> str | None:
 
 
 class Browser:
-    def __init__(self, executable: str | None = None) -> None:
+    """`webgpu`: offer pages WebGPU, which headless Chromium otherwise leaves out; on a machine
+    without a GPU it runs on SwiftShader, Chromium's CPU implementation."""
+
+    def __init__(self, executable: str | None = None, webgpu: bool = False) -> None:
         self.executable = executable or find_chromium()
         if self.executable is None:
             raise FileNotFoundError("no Chromium on PATH (apt-get install chromium)")
@@ -45,7 +48,8 @@ class Browser:
             os.dup2(writing, 4)
 
         self.process = subprocess.Popen(
-            [self.executable, "--headless=new", "--no-sandbox", "--disable-gpu",
+            [self.executable, "--headless=new", "--no-sandbox",
+             *(["--enable-unsafe-webgpu"] if webgpu else ["--disable-gpu"]),
              "--remote-debugging-pipe", f"--user-data-dir={self.profile.name}",
              "--no-first-run", "--no-default-browser-check", "about:blank"],
             pass_fds=(3, 4), preexec_fn=descriptors,

@@ -263,6 +263,29 @@ def test_the_page_draws_in_chromium_what_ganzoo_edge_draws(exported, browser, ar
 
 
 @pytest.mark.slow
+def test_webgpu_draws_what_webassembly_draws_and_is_used_only_once_it_agrees(exported):
+    need(find_chromium() is not None, "no Chromium on PATH (apt-get install chromium)")
+    httpd, url = served(exported["dcgan"]["web"])
+    try:
+        with Browser(webgpu=True) as browser:
+            page = browser.open(url + "?seed=3&n=8")
+            title = page.wait_for_title(lambda t: t == "drawn" or t.startswith("error"))
+            assert title == "drawn", title
+            check = page.evaluate("window.ganzoo.check")
+            assert check["used"], check  # WebGPU agreed with WebAssembly, so it draws now
+            assert check["maxDiff"] <= 2
+            assert page.evaluate("window.ganzoo.backend") == "webgpu"
+            forced = browser.open(url + "?seed=3&n=8&backend=webgpu")
+            assert forced.wait_for_title(lambda t: t == "drawn" or t.startswith("error")) == \
+                "drawn"
+            expected = ganzoo_edge.load(exported["dcgan"]["onnx"]).generate(8, seed=3)
+            assert np.abs(page_pixels(forced).astype(int) - expected.astype(int)).max() <= 2
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.slow
 def test_a_page_opened_from_a_file_says_to_serve_its_folder(exported, browser):
     page = browser.open((exported["dcgan"]["web"] / "index.html").as_uri())
     title = page.wait_for_title(lambda t: t.startswith("error"), timeout=30)
