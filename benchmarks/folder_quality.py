@@ -294,8 +294,7 @@ def zoom_sheet(real, samples, path: Path) -> None:
 
     rows = [np.concatenate(list(images), axis=1) for images in (real, samples)]
     sheet = Image.fromarray(np.concatenate(rows, axis=0))
-    big = sheet.resize((sheet.width * ZOOM, sheet.height * ZOOM), Image.NEAREST)
-    save_atomic(np.asarray(big), path)
+    save_atomic(sheet.resize((sheet.width * ZOOM, sheet.height * ZOOM), Image.NEAREST), path)
 
 
 def main() -> None:

@@ -235,10 +235,15 @@ def page_pixels(page) -> np.ndarray:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("arch, query, label", [("dcgan", "seed=3&n=8", None),
-                                                 ("cgan", "seed=5&n=6&label=7", 7)])
+@pytest.mark.parametrize("arch, query, label, truncation", [
+    ("dcgan", "seed=3&n=8", None, None),
+    ("cgan", "seed=5&n=6&label=7", 7, None),
+    ("dcgan", "seed=2&n=4&truncation=0.7", None, 0.7),
+])
 def test_the_page_draws_in_chromium_what_ganzoo_edge_draws(exported, browser, arch, query,
-                                                           label, tmp_path):
+                                                           label, truncation, tmp_path):
+    from ganzoo_edge.latents import latents
+
     httpd, url = served(exported[arch]["web"])
     try:
         page = browser.open(url + "?" + query)
@@ -246,7 +251,9 @@ def test_the_page_draws_in_chromium_what_ganzoo_edge_draws(exported, browser, ar
         assert title == "drawn", title
         pixels = page_pixels(page)
         seed, n = (int(part.split("=")[1]) for part in query.split("&")[:2])
-        expected = ganzoo_edge.load(exported[arch]["onnx"]).generate(n, label=label, seed=seed)
+        generator = ganzoo_edge.load(exported[arch]["onnx"])
+        z = latents(range(n), generator.latent_dim, seed, truncation)
+        expected = ganzoo_edge.to_uint8(generator(z, generator.labels(n, label)))
         assert pixels.shape == expected.shape
         # onnxruntime's WebAssembly kernels against its CPU ones: the float32 tolerance of an
         # export (1e-4 on [-1, 1]) is at most one pixel level after rounding.

@@ -145,6 +145,9 @@ async function checkWebGPU(ort, z, labels, count, reference) {
   // WebGPU only where the browser has it, and only once it has drawn what WebAssembly drew.
   if (!("gpu" in navigator)) return { used: false, reason: "this browser has no WebGPU" };
   try {
+    if (!(await navigator.gpu.requestAdapter())) {
+      return { used: false, reason: "no WebGPU adapter here" };
+    }
     const pixels = await run(ort, "webgpu", z, labels, count);
     let maxDiff = 0;
     for (let i = 0; i < pixels.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pixels[i] - reference[i]));
