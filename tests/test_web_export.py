@@ -14,6 +14,7 @@ import http.server
 import io
 import json
 import os
+import shutil
 import tarfile
 import threading
 import urllib.request
@@ -28,16 +29,9 @@ from ganzoo.exporting import ExportError
 from ganzoo.exporting.formats import web
 
 from _browser import Browser, find_chromium
+from conftest import need_browser_kit as need
 
-REQUIRED = os.environ.get("GANZOO_REQUIRE_BROWSER") == "1"
 TARBALL = os.environ.get("GANZOO_TEST_ORT_TARBALL")
-
-
-def need(condition: bool, reason: str) -> None:
-    if not condition:
-        if REQUIRED:
-            pytest.fail(f"GANZOO_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
 
 
 class Registry:
@@ -165,12 +159,9 @@ def test_an_unreachable_registry_names_the_runtime_dir_way_out(tmp_path, monkeyp
         web.fetch_runtime(tmp_path / "cache")
 
 
-def test_runtime_dir_files_are_checked_against_the_pinned_version(tmp_path):
+def test_runtime_dir_files_are_checked_against_the_pinned_version(tmp_path, web_runtime_dir):
     dist = tmp_path / "dist"
-    dist.mkdir()
-    with tarfile.open(fileobj=io.BytesIO(real_tarball()), mode="r:gz") as tar:
-        for name in web.RUNTIME_FILES:
-            (dist / name).write_bytes(tar.extractfile(f"package/dist/{name}").read())
+    shutil.copytree(web_runtime_dir, dist)
     assert set(web._runtime_files(dist)) == set(web.RUNTIME_FILES)
     (dist / "ort.webgpu.min.mjs").write_text("// another version")
     with pytest.raises(ExportError, match=r"ort.webgpu.min.mjs is not the file of "

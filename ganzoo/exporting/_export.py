@@ -267,10 +267,12 @@ class _Exporter:
 
 def check_format(spec, generator, num_classes: int, out: Path,
                  quantize: Sequence[str] | None = None, output: str = "float32",
-                 repeats: int = 1) -> list[ExportedFile]:
+                 repeats: int = 1,
+                 runtime_dir: str | os.PathLike | None = None) -> list[ExportedFile]:
     """Write `generator` in `spec`'s precisions (all, or `quantize`) at its default batch and
     opset into `out`, and check each file exactly as `export` does: parity with the format's
-    own tolerance, its runtime, its metadata read back. For ``ganzoo.testing``."""
+    own tolerance, its runtime, its metadata read back; `runtime_dir` as `export` takes it.
+    For ``ganzoo.testing``."""
     from types import SimpleNamespace
 
     latent_dim = int(generator.inputs[0].shape[-1])
@@ -280,12 +282,13 @@ def check_format(spec, generator, num_classes: int, out: Path,
                              class_names=[str(c) for c in range(num_classes)],
                              image_shape=image_shape)
     targets = plan(out, spec.name, list(quantize or spec.quantizations), output=output,
-                   table={spec.name: spec})
+                   table={spec.name: spec}, runtime_dir=runtime_dir)
     calibration = _check.inputs(CALIBRATION_IMAGES, latent_dim, num_classes,
                                 _check.CALIBRATION_SEED)
     shared = _metadata.describe(config, 0, output, averaged=False)
     out.mkdir(parents=True, exist_ok=True)
-    exporter = _Exporter(generator, config, output, calibration, repeats, None, False)
+    exporter = _Exporter(generator, config, output, calibration, repeats, None, False,
+                         Path(runtime_dir) if runtime_dir is not None else None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExportWarning)
         return [exporter.export(t, _metadata.for_file(shared, t)) for t in targets]

@@ -258,7 +258,8 @@ def architectures_to_check(registry: Registry | None = None) -> Iterable[str]:
 
 def check_export_format(name: str, *, registry: Registry | None = None,
                         quantize: Sequence[str] | None = None,
-                        workdir: str | Path | None = None) -> list:
+                        workdir: str | Path | None = None,
+                        runtime_dir: str | Path | None = None) -> list:
     """Check that an export format keeps the plugin contract; raise `ContractError` if not.
 
     Writes a tiny generator, unconditional and conditional, in every precision the format takes
@@ -271,6 +272,7 @@ def check_export_format(name: str, *, registry: Registry | None = None,
         registry: where to find it (default: the installed plugins).
         quantize: the ``--quantize`` values to check (default: every one it takes).
         workdir: where to write the files (default: a temporary folder).
+        runtime_dir: ``--runtime-dir``, for formats that bundle a runtime.
 
     Returns:
         The checked files, one `ganzoo.exporting.ExportedFile` each.
@@ -288,7 +290,8 @@ def check_export_format(name: str, *, registry: Registry | None = None,
         root = Path(workdir) if workdir else Path(scratch)
         for classes in (0, 3):
             out = root / f"{name}-{'conditional' if classes else 'unconditional'}"
-            rows += check_format(spec, _tiny_generator(classes), classes, out, quantize)
+            rows += check_format(spec, _tiny_generator(classes), classes, out, quantize,
+                                 runtime_dir=runtime_dir)
     broken = [row for row in rows if not row.ok]
     if broken:
         raise ContractError(f"{name}: " + "; ".join(

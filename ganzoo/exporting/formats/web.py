@@ -186,8 +186,7 @@ def tarball_url() -> str:
 
 
 def fetch_runtime(folder: Path) -> None:
-    """Download the package's tarball, check it against `RUNTIME_INTEGRITY`, and put the
-    `RUNTIME_FILES` into `folder` (each through a temporary name, so no half file is left)."""
+    """Download the package's tarball from the registry and `install_runtime` it."""
     url = tarball_url()
     print(f"Downloading {RUNTIME_PACKAGE} {RUNTIME_VERSION} (about {RUNTIME_MIB} MiB of it is "
           f"kept, once) from {url} into {folder}/", file=sys.stderr, flush=True)
@@ -200,18 +199,26 @@ def fetch_runtime(folder: Path) -> None:
                           f"({reason}); run `npm install {RUNTIME_PACKAGE}@{RUNTIME_VERSION}` "
                           f"where there is a network and pass --runtime-dir "
                           f"node_modules/{RUNTIME_PACKAGE}/dist.") from None
+    install_runtime(body, folder, url)
+
+
+def install_runtime(tarball: bytes, folder: Path, source: str = "the tarball") -> Path:
+    """Check the package's `tarball` against `RUNTIME_INTEGRITY` and put its `RUNTIME_FILES`
+    into `folder` (each through a temporary name, so no half file is left); returns `folder`,
+    ready for ``--runtime-dir``."""
     algorithm, expected = RUNTIME_INTEGRITY.split("-", 1)
-    if base64.b64encode(hashlib.new(algorithm, body).digest()).decode() != expected:
-        raise ExportError(f"The {RUNTIME_PACKAGE} {RUNTIME_VERSION} tarball from {url} does not "
-                          f"match npm's integrity hash ({RUNTIME_INTEGRITY[:20]}...): it is "
+    if base64.b64encode(hashlib.new(algorithm, tarball).digest()).decode() != expected:
+        raise ExportError(f"The {RUNTIME_PACKAGE} {RUNTIME_VERSION} tarball from {source} does "
+                          f"not match npm's integrity hash ({RUNTIME_INTEGRITY[:20]}...): it is "
                           f"corrupt or not the published package; nothing was kept.")
     folder.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
+    with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
         for name in RUNTIME_FILES:
             member = archive.extractfile(f"package/dist/{name}")
             partial = folder / f".{name}.{os.getpid()}.part"
             partial.write_bytes(member.read())
             os.replace(partial, folder / name)
+    return folder
 
 
 def runner(path: Path, threads: int | None = None):
