@@ -512,7 +512,8 @@ class ExportFormatSpec:
     cannot leave it open (None: it can). `opsets` and `default_opset` are for formats that
     take ``--opset``. `in_all` False keeps the format out of ``--format all`` (it must be
     named: the web format, whose first export downloads a runtime). `takes_runtime_dir`: the
-    format bundles a runtime and reads ``--runtime-dir`` (`ExportJob.runtime_dir`).
+    format bundles a runtime and reads ``--runtime-dir`` (`ExportJob.runtime_dir`);
+    `bundled(path)` returns what the export report records of that runtime (version, hashes).
     """
 
     name: str
@@ -529,6 +530,7 @@ class ExportFormatSpec:
     size: Callable[[Path], int] | None = None
     in_all: bool = True
     takes_runtime_dir: bool = False
+    bundled: Callable[[Path], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if not self.precisions:

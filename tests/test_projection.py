@@ -114,6 +114,14 @@ def test_the_command_writes_latents_that_ganzoo_edge_draws_without_tensorflow(ru
     assert np.abs(drawn - expected).max() <= 1  # ONNX against Keras, after rounding
 
 
+def test_projecting_shows_a_progress_bar_unless_quiet(runs, pictures, tmp_path, capsys):
+    argv = ["project", str(runs["dcgan"].path), str(pictures["real0"]), "--steps", "2"]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    assert "Projecting" in capsys.readouterr().err
+    assert main([*argv, "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    assert "Projecting" not in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_interpolate_walks_between_two_real_pictures(runs, pictures, tmp_path, capsys):
     walk = tmp_path / "walk.png"

@@ -120,6 +120,10 @@ def test_the_web_folder_holds_the_page_the_model_and_the_pinned_runtime(exported
     # The export's own check ran the folder's model against Keras.
     row = exported["cgan"]["report"].file("web")
     assert row.status == "ok" and row.max_diff <= 1e-4
+    # The report (ganzoo.json) records the runtime it bundled, as model.json does.
+    report = json.loads((folder.parent / "ganzoo.json").read_text())
+    recorded = next(f for f in report["files"] if f["format"] == "web")["bundled"]
+    assert recorded == metadata["runtime"]
 
 
 def test_the_runtime_is_fetched_once_and_served_from_the_cache_after(exported):

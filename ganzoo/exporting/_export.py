@@ -170,6 +170,8 @@ class _Exporter:
         seconds = time.perf_counter() - start
         size_mb = spec.bytes_written(target.path) / 1e6
         row["sha256"] = file_sha256(target.path) if target.path.is_file() else None
+        if spec.bundled is not None:
+            row["bundled"] = spec.bundled(target.path)
         batch, expected = self._check_batch(target.batch)
         try:
             run = spec.runner(target.path, self.threads)

@@ -20,7 +20,9 @@ class ExportedFile:
     from the Keras generator than `requirement` allows) or ``error`` (not written: `message`
     says why). Latencies are medians in the file's own runtime; `note` says how a fixed-batch
     file was timed. `sha256` is the written file's (None for a folder, such as a SavedModel, or
-    a file not written); ganzoo-edge checks a file against it.
+    a file not written); ganzoo-edge checks a file against it. `bundled` is what a format that
+    bundles a runtime records of it (`ExportFormatSpec.bundled`; the web format: package,
+    version, npm integrity hash and each file's SHA-256).
     """
 
     format: str
@@ -40,6 +42,7 @@ class ExportedFile:
     note: str = ""
     message: str = ""
     sha256: str | None = None
+    bundled: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:

@@ -78,11 +78,15 @@ def write(job: ExportJob) -> None:
         (folder / name).write_bytes((page / name).read_bytes())
     (folder / "latents.js").write_bytes(
         (resources.files("ganzoo_edge") / "latents.js").read_bytes())
-    runtime_record = {"package": RUNTIME_PACKAGE, "version": RUNTIME_VERSION,
-                      "integrity": RUNTIME_INTEGRITY, "files": RUNTIME_FILES}
     (folder / METADATA).write_text(
-        json.dumps({**job.metadata, "runtime": runtime_record}, indent=1) + "\n",
+        json.dumps({**job.metadata, "runtime": bundled(folder)}, indent=1) + "\n",
         encoding="utf-8")
+
+
+def bundled(path: Path) -> dict[str, Any]:
+    """The runtime the folder bundles, as ``model.json`` and the export report record it."""
+    return {"package": RUNTIME_PACKAGE, "version": RUNTIME_VERSION,
+            "integrity": RUNTIME_INTEGRITY, "files": dict(RUNTIME_FILES)}
 
 
 def _with_path(job: ExportJob, path: Path) -> ExportJob:
@@ -241,7 +245,7 @@ def read_metadata(path: Path) -> dict[str, Any] | None:
 WEB = ExportFormatSpec(
     "web", suffix="_web", runtime="onnxruntime-web", write=write, runner=runner,
     read_metadata=read_metadata, opsets=range(13, 19), default_opset=17, in_all=False,
-    takes_runtime_dir=True,
+    takes_runtime_dir=True, bundled=bundled,
     summary=f"a static web page drawing from the ONNX file in the browser "
             f"(onnxruntime-web {RUNTIME_VERSION}; open with 'ganzoo serve DIR')")
 
