@@ -106,7 +106,6 @@ def measure(variant: str, run: Path, real, evaluator) -> dict:
 
 def picture(results: dict, real, path: Path) -> None:
     """Per variant a row: its spectrum against the real one, then 4x crops of 4 samples."""
-    import numpy as np
     from PIL import Image, ImageDraw
 
     from ganzoo.metrics import log_spectrum
@@ -150,8 +149,8 @@ def main() -> int:
     evaluator = Evaluator.for_data(args.data, SIZE, 3, features="shipped")
     real = evaluator.reference_images
     results = {variant: measure(variant, run, real, evaluator) for variant, run in runs.items()}
-    print(f"| variant | steps | lattice peak (decades) | spectral distance | FID | KID x1000 |\n"
-          f"|---|---:|---:|---:|---:|---:|")
+    print("| variant | steps | lattice peak (decades) | spectral distance | FID | KID x1000 |\n"
+          "|---|---:|---:|---:|---:|---:|")
     floor = evaluator.floor
     print(f"| real (held-out) | | 0.000 | {floor.spectral_distance:.3f} | {floor.fid:.2f} | "
           f"{1000 * floor.kid:.1f} |")

@@ -43,6 +43,15 @@ def _integer(minimum: int):
 _count, _index = _integer(1), _integer(0)
 
 
+def _seed(text: str) -> int:
+    """A seed of latents: an integer in [0, 2**64), the range of `ganzoo_edge.latents`."""
+    value = _index(text)
+    if value >= 2**64:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {2**64 - 1}, "
+                                         f"received {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -53,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--n", type=_count, help="number of images (default 16)")
     parser.add_argument("--label", type=_index,
                         help="class to draw, for conditional generators (default: every class)")
-    parser.add_argument("--seed", type=_index, help="seed of the latents (default 0)")
+    parser.add_argument("--seed", type=_seed, help="seed of the latents (default 0)")
     parser.add_argument("--latents", metavar="Z.npy",
                         help="draw these latents (a .npy array [n, latent_dim], e.g. from "
                              "'ganzoo project') instead of --n latents of --seed")

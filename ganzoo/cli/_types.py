@@ -25,6 +25,18 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def latent_seed(text: str) -> int:
+    """A seed of latents: an integer in [0, 2**64), the range of `ganzoo_edge.latents`."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {2**64 - 1}, "
+                                         f"received {text!r}")
+    return value
+
+
 def decay(text: str) -> float:
     try:
         value = float(text)

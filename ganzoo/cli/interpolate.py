@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ganzoo.cli._types import non_negative_int, positive_int
+from ganzoo.cli._types import latent_seed, non_negative_int, positive_int
 from ganzoo.errors import GanzooError
 from ganzoo.plugin import CommandSpec
 
@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     latents.add_argument("--from-images", nargs="+", metavar="IMAGE",
                          help="walk between real pictures: each is projected first (as "
                               "'ganzoo project' does), then visited in order")
-    parser.add_argument("--seed", type=non_negative_int, default=0,
+    parser.add_argument("--seed", type=latent_seed, default=0,
                         help="seed of the --n random latents")
     parser.add_argument("--frames-per-step", type=positive_int, default=16, metavar="FRAMES",
                         help="frames between two latents (default 16)")

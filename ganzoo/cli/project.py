@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ganzoo.cli._types import non_negative_int, positive_int
+from ganzoo.cli._types import latent_seed, positive_int
 from ganzoo.cli.sample import step_or_best
 from ganzoo.plugin import CommandSpec
 
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "its reconstruction")
     parser.add_argument("--steps", type=positive_int, default=STEPS,
                         help=f"optimisation steps (default {STEPS})")
-    parser.add_argument("--seed", type=non_negative_int, default=0,
+    parser.add_argument("--seed", type=latent_seed, default=0,
                         help="seed of the starting candidates (default 0)")
     parser.add_argument("--label", metavar="CLASS",
                         help="conditional runs: the pictures' class, a name or an index "
