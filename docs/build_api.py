@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 API = ROOT / "docs" / "api"
 TEMPLATES = ROOT / "docs" / "api_template"  # index.html: what each module is for
-MODULES = ("ganzoo", "ganzoo.metrics", "ganzoo.plugin", "ganzoo.testing", "ganzoo_edge")
+MODULES = ("ganzoo", "ganzoo.metrics", "ganzoo.plugin", "ganzoo.testing", "ganzoo_edge",
+           "ganzoo_edge.latents")
 
 
 def pinned_pdoc() -> str:
