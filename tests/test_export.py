@@ -73,7 +73,7 @@ def report(exports, architecture):
 
 
 def check_batch(config, count: int = 4) -> dict[str, np.ndarray]:
-    batch = {"z": latents(count, config.latent_dim, 7).numpy()}
+    batch = {"z": latents(count, config.latent_dim, 7)}
     if config.num_classes:
         batch["label"] = grid_labels(count, config.num_classes)
     return batch

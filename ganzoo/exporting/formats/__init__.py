@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-BUILTIN = ("savedmodel", "tflite", "onnx")
+BUILTIN = ("savedmodel", "tflite", "onnx", "web")
 
 
 def builtin_modules() -> list[ModuleType]:
