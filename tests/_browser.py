@@ -48,7 +48,7 @@ class Browser:
             os.dup2(writing, 4)
 
         self.process = subprocess.Popen(
-            [self.executable, "--headless=new", "--no-sandbox",
+            [self.executable, "--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
              *(["--enable-unsafe-webgpu"] if webgpu else ["--disable-gpu"]),
              "--remote-debugging-pipe", f"--user-data-dir={self.profile.name}",
              "--no-first-run", "--no-default-browser-check", "about:blank"],
