@@ -146,10 +146,13 @@ def score(evaluator, rungs: dict, folder: Path, config: str, seed: int, trained_
     from ganzoo.metrics import memorisation
     from ganzoo.metrics._ladder import position
 
+    import numpy as np
+
     images = generated(folder, config, evaluator.n, seed)
     metrics = evaluator.score(images)
     real = evaluator.reference_images
     save_grid(images[:GRID * GRID], folder / "samples.png")
+    np.save(folder / "samples.npy", images[:GRID * GRID])  # the grid's, for the 4x crops
     figures = {"fid": metrics.fid, "kid": metrics.kid, "precision": metrics.precision,
                "recall": metrics.recall, "spectral_distance": metrics.spectral_distance,
                "lattice_peak": lattice_peak(images) - lattice_peak(real),
@@ -226,12 +229,12 @@ def measure_domain(domain: str, workdir: Path, folders: dict, with_pictures: boo
     import numpy as np
 
     from ganzoo.metrics import Evaluator, ladder, memorisation
+    from ganzoo.metrics._ladder import precision_recall_separate
 
     evaluator = Evaluator.for_data(str(folders["full"]), SIZE, 3, features="shipped",
                                    progress=True)
     rungs = ladder(evaluator)
-    noise, held = rungs["noise"], rungs["held-out real"]
-    separate = noise.precision < 0.5 * held.precision and noise.recall < 0.5 * held.recall
+    separate = precision_recall_separate(rungs)
     pictures_of = {regime: sorted(folder.glob("*.png")) for regime, folder in folders.items()}
     real = {regime: read_pictures(paths) for regime, paths in pictures_of.items()}
     trained_on = {regime: evaluator.network.embed(pictures).features
@@ -277,8 +280,8 @@ def pictures(domain: str, workdir: Path, real: dict) -> str:
     lines = ["| real pictures | " + " | ".join(f"{r}, {c}, seed 0" for r, c in shown) + " |",
              "|---" * (len(shown) + 1) + "|", "| " + " | ".join(cells) + " |"]
     run = workdir / domain / f"full-{RECOMMENDED}-s0"
-    if (run / "score.json").exists():
-        samples = generated(run, RECOMMENDED, CROPS, 0)
+    if (run / "samples.npy").exists():
+        samples = np.load(run / "samples.npy")[:CROPS]
         zoom_sheet(real["full"][chosen[:CROPS]], samples, IMAGES / f"folder-{domain}-zoom.png")
         lines += ["", f"At {ZOOM}x, real pictures (top) and the first {CROPS} samples of the "
                       f"full-set recommended run, seed 0 (bottom), not picked:", "",

@@ -13,7 +13,7 @@ from ganzoo_edge import dataset
 from ganzoo_edge._errors import EdgeError
 from ganzoo_edge._model import load
 from ganzoo_edge.images import grid, grid_columns, to_uint8
-from ganzoo_edge.latents import read_latents
+from ganzoo_edge.latents import MAX_SEED, read_latents
 
 PROG = "ganzoo-edge"
 
@@ -44,10 +44,10 @@ _count, _index = _integer(1), _integer(0)
 
 
 def _seed(text: str) -> int:
-    """A seed of latents: an integer in [0, 2**64), the range of `ganzoo_edge.latents`."""
+    """A seed of latents: an integer from 0 to `MAX_SEED`."""
     value = _index(text)
-    if value >= 2**64:
-        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {2**64 - 1}, "
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {MAX_SEED}, "
                                          f"received {text!r}")
     return value
 

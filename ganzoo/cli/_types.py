@@ -26,13 +26,15 @@ def non_negative_int(text: str) -> int:
 
 
 def latent_seed(text: str) -> int:
-    """A seed of latents: an integer in [0, 2**64), the range of `ganzoo_edge.latents`."""
+    """A seed of latents: an integer from 0 to `ganzoo_edge.latents.MAX_SEED`."""
+    from ganzoo_edge.latents import MAX_SEED  # only commands that draw latents parse a seed
+
     try:
         value = int(text)
     except ValueError:
         value = -1
-    if not 0 <= value < 2**64:
-        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {2**64 - 1}, "
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {MAX_SEED}, "
                                          f"received {text!r}")
     return value
 

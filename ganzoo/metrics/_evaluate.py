@@ -153,16 +153,13 @@ class EvalReport:
 
     @property
     def precision_recall_separate(self) -> bool:
-        """Whether precision and recall tell real from noise on this data: on the ladder,
-        uniform noise scores under half the held-out real pictures' precision and recall
-        (True without a ladder, which cannot say). Where they do not, the report leaves them
-        out: a precision that rates noise as realistic says nothing."""
-        if self.ladder is None or "noise" not in self.ladder:
-            return True
-        from ganzoo.metrics._ladder import HELD_OUT
+        """Whether precision and recall tell real from noise on this data
+        (`ganzoo.metrics._ladder.precision_recall_separate`; True without a ladder, which cannot
+        say). Where they do not, the report leaves them out: a precision that rates noise as
+        realistic says nothing."""
+        from ganzoo.metrics._ladder import precision_recall_separate
 
-        real, noise = self.ladder[HELD_OUT], self.ladder["noise"]
-        return noise.precision < 0.5 * real.precision and noise.recall < 0.5 * real.recall
+        return self.ladder is None or precision_recall_separate(self.ladder)
 
     def _shown(self, metrics: Metrics) -> dict[str, Any]:
         values = dataclasses.asdict(metrics)

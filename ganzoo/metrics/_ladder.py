@@ -179,6 +179,16 @@ def ordered(rungs: dict) -> bool:
             and all(clearly_above(m, rungs[HELD_OUT]) for m in others))
 
 
+def precision_recall_separate(rungs: dict) -> bool:
+    """Whether precision and recall tell real from noise on this ladder: uniform noise scores
+    under half the held-out real pictures' precision and recall (True without a noise rung,
+    which cannot say)."""
+    if "noise" not in rungs:
+        return True
+    real, noise = rungs[HELD_OUT], rungs["noise"]
+    return noise.precision < 0.5 * real.precision and noise.recall < 0.5 * real.recall
+
+
 def position(value: float, rungs: dict, metric: str = "fid") -> str:
     """Where `value` of `metric` sits on the ladder's chain, in words: e.g. ``"between blur 1
     and blur 2"``, ``"at or below held-out real"`` or ``"past noise"``."""

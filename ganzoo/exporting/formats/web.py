@@ -23,6 +23,7 @@ Not part of ``--format all``: it is 30 MB of runtime, and its first export fetch
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import json
@@ -63,7 +64,7 @@ def write(job: ExportJob) -> None:
 
     folder = Path(job.path)
     folder.mkdir(parents=True)
-    onnx_format.write(_with_path(job, folder / MODEL))
+    onnx_format.write(dataclasses.replace(job, path=folder / MODEL))
     explicit_pads(folder / MODEL)
     runtime = _runtime_files(job.runtime_dir)
     (folder / "ort").mkdir()
@@ -87,12 +88,6 @@ def bundled(path: Path) -> dict[str, Any]:
     """The runtime the folder bundles, as ``model.json`` and the export report record it."""
     return {"package": RUNTIME_PACKAGE, "version": RUNTIME_VERSION,
             "integrity": RUNTIME_INTEGRITY, "files": dict(RUNTIME_FILES)}
-
-
-def _with_path(job: ExportJob, path: Path) -> ExportJob:
-    import dataclasses
-
-    return dataclasses.replace(job, path=path)
 
 
 def explicit_pads(path: Path) -> int:
