@@ -54,6 +54,16 @@ def test_help_list_and_plugins_never_import_tensorflow_or_keras(argv, shows):
     assert imported == "[]", result.stderr
 
 
+def test_a_pipe_closed_early_ends_the_command_without_a_traceback():
+    # `ganzoo list | head -1`: the reader is gone before the table is written.
+    process = subprocess.Popen([sys.executable, "-m", "ganzoo", "list"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    stderr = process.communicate(timeout=120)[1].decode()
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+    assert process.returncode == 1
+
+
 def test_list_shows_every_architecture_with_its_paper_and_plugin(capsys):
     code, out, _ = run_cli(capsys, "list")
     assert code == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
+import os
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -106,7 +107,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet.configure(loud)  # before TensorFlow is imported
     # Only a whole process's stderr is filtered; a caller of main() keeps its own.
     with _quiet.native_stderr_filtered(loud or not entry_point):
-        return _run(argv)
+        try:
+            return _run(argv)
+        except BrokenPipeError:
+            # The reader of a pipe stopped early (`ganzoo list | head -3`): not an error of
+            # ours. Python would report the flush at exit too, so stdout goes to devnull.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
 
 
 def _run(argv: list[str]) -> int:

@@ -103,8 +103,7 @@ def plan(out: Path, formats: str | Sequence[str] = "all",
     if opset is not None:
         if not with_opsets:
             takers = [f.name for f in table.values() if f.opsets is not None]
-            raise ExportError(f"--opset applies only to {', '.join(takers)}, which is not among "
-                              f"the formats asked for ({', '.join(names)}). Received: "
+            raise ExportError(f"--opset {_applies_only_to(takers, names)}. Received: "
                               f"opset={opset}.")
         for f in with_opsets:
             if opset not in f.opsets:
@@ -112,8 +111,7 @@ def plan(out: Path, formats: str | Sequence[str] = "all",
                                   f"{f.opsets.stop - 1}. Received: opset={opset}.")
     if runtime_dir is not None and not any(f.takes_runtime_dir for f in chosen):
         takers = [f.name for f in table.values() if f.takes_runtime_dir]
-        raise ExportError(f"--runtime-dir applies only to {', '.join(takers)}, which is not "
-                          f"among the formats asked for ({', '.join(names)}). Received: "
+        raise ExportError(f"--runtime-dir {_applies_only_to(takers, names)}. Received: "
                           f"runtime_dir={str(runtime_dir)!r}.")
     return [
         Target(f, f.precision(q), fixed if fixed is not None else f.fixed_batch,
@@ -174,6 +172,13 @@ def _split(value: str | Sequence[str]) -> list[str]:
 def _formats_phrase(names: Sequence[str]) -> str:
     return f"format {names[0]!r}" if len(names) == 1 else \
         "the formats " + ", ".join(repr(n) for n in names)
+
+
+def _applies_only_to(takers: Sequence[str], names: Sequence[str]) -> str:
+    which = (f"{takers[0]}, which is not" if len(takers) == 1 else
+             f"{', '.join(takers[:-1])} and {takers[-1]}, neither of which is" if len(takers) == 2
+             else f"{', '.join(takers[:-1])} and {takers[-1]}, none of which is")
+    return f"applies only to {which} among the formats asked for ({', '.join(names)})"
 
 
 def calls_for(count: int, batch: int | None) -> int:
