@@ -107,6 +107,15 @@ def downsampling_stack(x: keras.KerasTensor, image_size: int, width: int = 64,
                     normalization)
 
 
+def conditioning_strength(x: keras.KerasTensor, name: str = "conditioning") -> keras.KerasTensor:
+    """`x` times the run's conditioning strength, which the trainer sets before every step of an
+    architecture with a `Transition` (0 before it starts, 1 once it ends): put the generator's
+    class input through it (a `ganzoo.layers.ConditioningStrength`, reloadable in safe mode)."""
+    from ganzoo.layers import ConditioningStrength
+
+    return ConditioningStrength(name=name)(x)
+
+
 def convolutional_generator(image_shape: ImageShape, num_classes: int, latent_dim: int, *,
                             width: int = 64, name: str = "generator") -> keras.Model:
     """An unconditional generator: ``z`` through `upsampling_stack` (`num_classes` is unused)."""

@@ -51,6 +51,7 @@ __all__ = [
     "LossContext",
     "LossSpec",
     "Paper",
+    "Transition",
     "hookimpl",
     "upsampling_plan",
 ]
@@ -61,10 +62,10 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 # in ganzoo.blocks and the test kit), apart from ganzoo's: the major number changes when a plugin
 # written for the previous contract can break (2.0: losses take a LossContext), the minor when
 # something is only added (2.1: export formats may stay out of "all" and take a runtime
-# folder). A plugin may require one with a module attribute,
+# folder; 2.2: an architecture's conditioning transition). A plugin may require one with a module attribute,
 # ``requires_contract = ">=2.0,<3"``, which the registry checks (docs/plugins.md, "Contract
 # versions and deprecations"). 1.0 was ganzoo 0.1's contract.
-CONTRACT_VERSION = "2.1"
+CONTRACT_VERSION = "2.2"
 
 ImageShape = tuple[int, int, int]
 
@@ -107,6 +108,36 @@ class Defaults:
 
 
 @dataclass(frozen=True)
+class Transition:
+    """Conditioning that fades in: training starts unconditional and becomes conditional.
+
+    Shahbazi, Danelljan, Paudel & Van Gool, "Collapse by Conditioning: Training
+    Class-conditional GANs with Limited Data", ICLR 2022 (https://arxiv.org/abs/2201.06578;
+    official code https://github.com/mshahbazi72/transitional-cGAN). The strength rises
+    linearly from 0 at step `start` to 1 at step `end` (steps are generator updates). The
+    discriminator returns two logits, unconditional and conditional, and both networks' losses
+    are the loss of the first plus strength times the loss of the second; the generator's class
+    input passes through a `ganzoo.layers.ConditioningStrength` layer, which the trainer sets to
+    the strength before every step.
+    """
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"Transition needs 0 <= start <= end. Received: start="
+                             f"{self.start}, end={self.end}.")
+
+    def strength(self, step):
+        """The strength after `step` generator updates (a number or an integer tensor)."""
+        import tensorflow as tf
+
+        span = float(max(self.end - self.start, 1))
+        return tf.clip_by_value((tf.cast(step, tf.float32) - self.start) / span, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
 class ArchitectureSpec:
     """A GAN architecture: how to build its two networks and how to train it by default.
 
@@ -121,6 +152,9 @@ class ArchitectureSpec:
     its discriminator sees only the image and returns two outputs, the real/fake logit
     ``[batch, 1]`` and class logits ``[batch, num_classes]``; the trainer then adds the
     classification cross-entropy to both networks' losses.
+
+    With a `transition` (`Transition`; conditional architectures) the discriminator returns two
+    logits ``[batch, 1]``, unconditional then conditional, and the trainer fades the second in.
 
     With `self_supervised_loss` the discriminator returns further outputs after those (any
     shapes, batch first), and learns from them on real images: the trainer adds
@@ -141,6 +175,13 @@ class ArchitectureSpec:
     image_sizes: tuple[int, ...] = (28, 32, 64)
     channels: tuple[int, ...] = (1, 3)
     self_supervised_loss: Callable[[tf.Tensor, list[tf.Tensor]], tf.Tensor] | None = None
+    transition: Transition | None = None
+
+    def __post_init__(self) -> None:
+        if self.transition is not None and not self.discriminator_takes_label:
+            raise PluginError(f"Architecture {self.name!r}: a transition needs a conditional "
+                              f"architecture whose discriminator takes the label (conditional="
+                              f"True, no auxiliary_classifier).")
 
     def check_image_shape(self, image_shape: ImageShape) -> None:
         """Raise `UnsupportedImageShapeError` unless this architecture supports the shape."""
@@ -168,7 +209,8 @@ class ArchitectureSpec:
         self.check_image_shape(image_shape)
         self._check_classes(num_classes)
         model = self.build_discriminator(tuple(image_shape), num_classes)
-        outputs = [(None, 1), (None, num_classes)] if self.auxiliary_classifier else [(None, 1)]
+        outputs = ([(None, 1), (None, num_classes)] if self.auxiliary_classifier else
+                   [(None, 1), (None, 1)] if self.transition is not None else [(None, 1)])
         self._check_model(model, "discriminator", 2 if self.discriminator_takes_label else 1,
                           outputs, extra_outputs=self.self_supervised_loss is not None)
         return model
@@ -185,6 +227,12 @@ class ArchitectureSpec:
     def is_conditional(self) -> bool:
         """Whether the generator takes a label (true for auxiliary-classifier GANs too)."""
         return self.conditional or self.auxiliary_classifier
+
+    @property
+    def second_head(self) -> bool:
+        """Whether the discriminator returns a second output after its logit: class logits
+        (an auxiliary classifier) or the conditional logit of a transition."""
+        return self.auxiliary_classifier or self.transition is not None
 
     @property
     def discriminator_takes_label(self) -> bool:
@@ -226,14 +274,24 @@ class ArchitectureSpec:
                 f"{', '.join(map(str, received))}.")
 
 
-def discriminator_outputs(outputs, auxiliary_classifier: bool) -> tuple:
+def discriminator_outputs(outputs, second_head: bool | None = None, *,
+                          auxiliary_classifier: bool | None = None) -> tuple:
     """Split what a discriminator returned, in the order `ArchitectureSpec` lays down, into the
-    real/fake logits, the class logits (None without an auxiliary classifier) and the extra
-    outputs for a self-supervised loss (a list, empty without one). The trainer, the sampler's
-    realness score and the plugin test kit all read the outputs through this."""
+    real/fake logits, the second head (`ArchitectureSpec.second_head`: an auxiliary
+    classifier's class logits or a transition's conditional logits; None without one) and the
+    extra outputs for a self-supervised loss (a list, empty without one). The trainer, the
+    sampler's realness score and the plugin test kit all read the outputs through this.
+    `auxiliary_classifier=` is the keyword's name before contract 2.2, deprecated."""
+    if auxiliary_classifier is not None:
+        import warnings
+
+        warnings.warn("discriminator_outputs(auxiliary_classifier=...) is deprecated since plugin "
+                      "contract 2.2; pass second_head=spec.second_head.", DeprecationWarning,
+                      stacklevel=2)
+        second_head = auxiliary_classifier
     if not isinstance(outputs, (list, tuple)):
         return outputs, None, []
-    if auxiliary_classifier:
+    if second_head:
         return outputs[0], outputs[1], list(outputs[2:])
     return outputs[0], None, list(outputs[1:])
 

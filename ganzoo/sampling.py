@@ -177,7 +177,9 @@ def _scorer(opened, step, registry=None):
         x = np.asarray(images, np.float32) / 127.5 - 1.0
         outputs = discriminator([x, labels] if spec.discriminator_takes_label else x,
                                 training=False)
-        logits = discriminator_outputs(outputs, spec.auxiliary_classifier)[0]
+        # A transition's conditional logit judges "a real picture of this class".
+        logits = discriminator_outputs(outputs, spec.second_head)[
+            1 if spec.transition is not None else 0]
         return np.asarray(logits, np.float64).reshape(-1)
 
     return score
@@ -430,6 +432,8 @@ def load_generator(path: str | os.PathLike, step: int | str | None = None):
     path = Path(path)
     if path.suffix == ".keras":
         import keras
+
+        import ganzoo.layers  # noqa: F401  registers ganzoo's own layers for safe mode
 
         if not path.is_file():
             raise GanzooError(f"Generator file {str(path)!r} does not exist.")

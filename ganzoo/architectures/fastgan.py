@@ -92,14 +92,21 @@ def _excite(low, high, name: str):
 
 def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) -> keras.Model:
     import keras
+
+    z = keras.Input((latent_dim,), name="z")
+    return keras.Model(z, synthesis(z, image_shape), name="fastgan_generator")
+
+
+def synthesis(code: keras.KerasTensor, image_shape: ImageShape) -> keras.KerasTensor:
+    """The generator's layers from its input code (z; for the conditional variant, z joined
+    with the class embedding) to the image."""
     from keras import layers
 
     size, channels = image_shape[0], image_shape[2]
-    z = keras.Input((latent_dim,), name="z")
     # The paper's first layer, a 4x4 transposed convolution of z as a 1x1 map, is a dense layer.
     halves = []
     for half in ("value", "gate"):
-        y = layers.Dense(16 * _channels(4), use_bias=False, name=f"init_{half}")(z)
+        y = layers.Dense(16 * _channels(4), use_bias=False, name=f"init_{half}")(code)
         y = layers.Reshape((4, 4, _channels(4)), name=f"init_{half}_map")(y)
         halves.append(layers.BatchNormalization(name=f"init_{half}_bn")(y))
     x = layers.Multiply(name="init_glu")(
@@ -116,8 +123,7 @@ def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) 
             x = _excite(features[resolution // 16], x, f"sle{resolution // 16}_{resolution}")
         features[resolution] = x
     image = layers.Conv2D(channels, 3, padding="same", name="to_image")(x)
-    image = layers.Activation("tanh", dtype="float32", name="image")(image)
-    return keras.Model(z, image, name="fastgan_generator")
+    return layers.Activation("tanh", dtype="float32", name="image")(image)
 
 
 def _down(x, channels: int, name: str):
@@ -153,10 +159,18 @@ def _decoder(features, side: int, channels: int):
 
 def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Model:
     import keras
+
+    image = keras.Input(image_shape, name="image")
+    _, logit, reconstruction = discriminator_parts(image, image_shape)
+    return keras.Model(image, [logit, reconstruction], name="fastgan_discriminator")
+
+
+def discriminator_parts(image: keras.KerasTensor, image_shape: ImageShape) -> tuple:
+    """The discriminator's 8x8 features, its logit ``[batch, 1]`` and its reconstruction of the
+    image (the self-supervised decoder's output)."""
     from keras import layers
 
     size, channels = image_shape[0], image_shape[2]
-    image = keras.Input(image_shape, name="image")
     x = layers.Conv2D(_channels(size), 4, strides=2, padding="same", name="d_stem")(image)
     x = layers.LeakyReLU(0.2, name="d_stem_act")(x)
     resolution = size // 2
@@ -172,8 +186,7 @@ def build_discriminator(image_shape: ImageShape, num_classes: int) -> keras.Mode
         layers.BatchNormalization(name="d_head_bn")(patches))
     patches = layers.Conv2D(1, 4, padding="valid", name="d_patches")(patches)
     logit = layers.GlobalAveragePooling2D(dtype="float32", name="logit")(patches)
-    reconstruction = _decoder(x, min(size // 2, 128), channels)
-    return keras.Model(image, [logit, reconstruction], name="fastgan_discriminator")
+    return x, logit, _decoder(x, min(size // 2, 128), channels)
 
 
 def reconstruction_loss(real: tf.Tensor, outputs: list[tf.Tensor]) -> tf.Tensor:

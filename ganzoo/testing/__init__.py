@@ -181,7 +181,7 @@ def _check_networks(spec: ArchitectureSpec, shape: tuple[int, int, int]) -> None
                             f"[-1, 1]. End it with ganzoo.blocks.to_image (tanh).")
     scores = discriminator([images, labels] if spec.discriminator_takes_label else images,
                            training=False)
-    logits = discriminator_outputs(scores, spec.auxiliary_classifier)[0]
+    logits = discriminator_outputs(scores, spec.second_head)[0]
     if not np.all(np.isfinite(np.asarray(logits))):
         raise ContractError(f"{spec.name}: the discriminator for {shape} returns non-finite "
                             f"logits for generated images.")

@@ -109,7 +109,8 @@ class TrainingSession:
                              auxiliary_classifier=spec.auxiliary_classifier,
                              jit_compile=config.xla, average=average,
                              augmentation=self.augmentation,
-                             self_supervised_loss=spec.self_supervised_loss)
+                             self_supervised_loss=spec.self_supervised_loss,
+                             transition=spec.transition)
         first_batch = self.start_step * config.discriminator_steps
         randoms = self.augmentation.randoms_per_image if self.augmentation is not None else 0
         batches = with_noise(dataset.batches(config.batch_size, config.seed, skip=first_batch),

@@ -20,7 +20,8 @@ import keras
 import tensorflow as tf
 
 from ganzoo.losses import classification_loss, gradient_penalty
-from ganzoo.plugin import Augmentation, LossContext, LossSpec, discriminator_outputs
+from ganzoo.plugin import (Augmentation, LossContext, LossSpec, Transition,
+                           discriminator_outputs)
 from ganzoo.training.average import GeneratorAverage
 
 
@@ -64,7 +65,7 @@ class GanStep:
                  auxiliary_classifier: bool = False, jit_compile: bool = False,
                  average: GeneratorAverage | None = None,
                  augmentation: Augmentation | None = None,
-                 self_supervised_loss=None) -> None:
+                 self_supervised_loss=None, transition: Transition | None = None) -> None:
         self.generator = generator
         self.discriminator = discriminator
         self.generator_optimizer = generator_optimizer
@@ -78,6 +79,14 @@ class GanStep:
         self.average = average
         self.augmentation = augmentation
         self.self_supervised_loss = self_supervised_loss
+        self.transition = transition
+        # The generator's (and its average's) conditioning strength, set before every step.
+        self._strengths = []
+        if transition is not None:
+            from ganzoo.layers import strength_variables
+
+            self._strengths = strength_variables(
+                generator, *([average.average] if average is not None else []))
         self.strategy = strategy or tf.distribute.get_strategy()
         # XLA cannot compile reading the input iterator, so only the updates are compiled.
         compile_ = (lambda f: tf.function(f, jit_compile=True)) if jit_compile else (lambda f: f)
@@ -93,6 +102,10 @@ class GanStep:
         return self._compiled(iterator)
 
     def _run(self, iterator: Iterator) -> tuple[tf.Tensor, tf.Tensor]:
+        if self.transition is not None:
+            strength = self.transition.strength(self.step)
+            for variable in self._strengths:
+                variable.assign(tf.cast(strength, variable.dtype))
         for _ in range(self.discriminator_steps - 1):
             self.strategy.run(self._discriminator_step, next(iterator))
         d_loss, g_loss, statistics = self.strategy.run(self._joint_step, next(iterator))
@@ -122,17 +135,28 @@ class GanStep:
         inputs = images if self.auxiliary_classifier or not self.conditional \
             else [images, labels]
         return discriminator_outputs(self.discriminator(inputs, training=True),
-                                     self.auxiliary_classifier)
+                                     self.auxiliary_classifier or self.transition is not None)
 
-    def _context(self, labels: tf.Tensor, real_scores: tuple, fake_scores: tuple) -> LossContext:
-        return LossContext(tf.cast(real_scores[0], tf.float32),
-                           tf.cast(fake_scores[0], tf.float32),
+    def _context(self, labels: tf.Tensor, real_scores: tuple, fake_scores: tuple,
+                 head: int = 0) -> LossContext:
+        return LossContext(tf.cast(real_scores[head], tf.float32),
+                           tf.cast(fake_scores[head], tf.float32),
                            labels if self.conditional else None)
+
+    def _adversarial(self, role: str, labels: tf.Tensor, real_scores: tuple,
+                     fake_scores: tuple) -> tf.Tensor:
+        """The loss of `role` per example; with a transition, the unconditional logits' loss
+        plus the strength times the conditional logits' (Shahbazi et al. 2022)."""
+        per_example = self.loss.per_example(role, self._context(labels, real_scores, fake_scores))
+        if self.transition is not None:
+            strength = self.transition.strength(self.step)
+            per_example += strength * self.loss.per_example(
+                role, self._context(labels, real_scores, fake_scores, head=1))
+        return per_example
 
     def _discriminator_loss(self, real: tf.Tensor, fake: tf.Tensor, labels: tf.Tensor,
                             t: tf.Tensor, real_scores: tuple, fake_scores: tuple) -> tf.Tensor:
-        per_example = self.loss.per_example("discriminator",
-                                            self._context(labels, real_scores, fake_scores))
+        per_example = self._adversarial("discriminator", labels, real_scores, fake_scores)
         if self.auxiliary_classifier:
             # AC-GAN: the discriminator also learns to name the class of real and fake images.
             per_example += (classification_loss(labels, real_scores[1])
@@ -148,8 +172,7 @@ class GanStep:
                         fake_scores: tuple) -> tf.Tensor:
         # Real logits reach the generator's loss for relativistic losses; they depend only on
         # the discriminator, so they add nothing to the generator's gradient but their value.
-        per_example = self.loss.per_example("generator",
-                                            self._context(labels, real_scores, fake_scores))
+        per_example = self._adversarial("generator", labels, real_scores, fake_scores)
         if self.auxiliary_classifier:
             per_example += classification_loss(labels, fake_scores[1])
         return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
