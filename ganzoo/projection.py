@@ -132,7 +132,7 @@ def project(run: str | os.PathLike, images: Sequence[str | os.PathLike], *,
     opened = Run.open(run)
     config = opened.config
     size, channels = config.image_shape[0], config.image_shape[2]
-    label_index = _label_index(label, config)
+    label_index = None if label is None else config.label_index(label)
     reading = dict(background=getattr(config, "background", None) or "white",
                    fit=getattr(config, "fit", None) or "crop")
     targets = np.stack([read_picture(p, size, channels, **reading) for p in paths])
@@ -213,27 +213,6 @@ def _ramp(t: float) -> float:
     ramp up over the first `RAMP_UP`, a cosine ramp down over the last `RAMP_DOWN`."""
     down = 0.5 - 0.5 * np.cos(min(1.0, (1.0 - t) / RAMP_DOWN) * np.pi)
     return float(down * min(1.0, t / RAMP_UP))
-
-
-def _label_index(label, config) -> int | None:
-    if label is None:
-        return None
-    classes = config.num_classes
-    if not classes:
-        raise GanzooError(f"label applies to conditional runs; {config.arch!r} takes none. "
-                          f"Received: label={label!r}.")
-    names = list(config.class_names)
-    if isinstance(label, str) and label in names:
-        return names.index(label)
-    try:
-        index = int(label)
-    except (TypeError, ValueError):
-        index = -1
-    if not 0 <= index < classes:
-        shown = ", ".join(names) if names else f"0 to {classes - 1}"
-        raise GanzooError(f"label must be a class of the run ({shown}). Received: "
-                          f"label={label!r}.")
-    return index
 
 
 def _pixel_rms(a: np.ndarray, b: np.ndarray) -> np.ndarray:

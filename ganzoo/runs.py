@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganzoo import _oslock
-from ganzoo.errors import DiskFullError, RunError, RunLockedError, is_disk_full
+from ganzoo.errors import DiskFullError, GanzooError, RunError, RunLockedError, is_disk_full
 
 if TYPE_CHECKING:
     import keras
@@ -137,6 +137,19 @@ class RunConfig:
     @property
     def image_shape(self) -> tuple[int, int, int]:
         return (self.image_size, self.image_size, self.channels)
+
+    def label_index(self, label: int | str) -> int:
+        """The class index `label` names (a class name or an index); `GanzooError` if the run
+        is unconditional or has no such class."""
+        from ganzoo_edge import label_index
+
+        if not self.num_classes:
+            raise GanzooError(f"label applies to conditional runs; {self.arch!r} takes none. "
+                              f"Received: label={label!r}.")
+        try:
+            return label_index(label, self.class_names, self.num_classes)
+        except ValueError as error:
+            raise GanzooError(str(error)) from None
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)

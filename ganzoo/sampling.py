@@ -58,7 +58,7 @@ def generate(generator, count: int, latent_dim: int, seed: int, labels: np.ndarr
     return to_uint8(np.concatenate(outputs))
 
 
-def sample(run: str | os.PathLike, n: int = 64, label: int | None = None, seed: int = 0,
+def sample(run: str | os.PathLike, n: int = 64, label: int | str | None = None, seed: int = 0,
            out: str | os.PathLike | None = None, step: int | str | None = None, *,
            truncation: float | None = None, keep_best: float | None = None) -> np.ndarray:
     """Draw `n` images from a trained run (its latest checkpoint, or `step`).
@@ -66,7 +66,8 @@ def sample(run: str | os.PathLike, n: int = 64, label: int | None = None, seed: 
     Args:
         run: the run directory that ``ganzoo train`` printed.
         n: how many images.
-        label: for a conditional run, the class to draw (default: every class in turn).
+        label: for a conditional run, the class to draw, by name (a class folder's) or index
+            (default: every class in turn).
         seed: seed of the latent vectors; the same seed gives the same images.
         out: if given, a PNG file to write the images to as a grid.
         step: a checkpoint step to use instead of the latest, or ``"best"`` for the checkpoint
@@ -93,10 +94,8 @@ def sample(run: str | os.PathLike, n: int = 64, label: int | None = None, seed: 
     config = opened.config
     labels = None
     if config.num_classes:
-        if label is not None and not 0 <= label < config.num_classes:
-            names = f" ({', '.join(config.class_names)})" if config.class_names else ""
-            raise GanzooError(f"label must be a class index from 0 to {config.num_classes - 1}"
-                              f"{names}. Received: label={label}.")
+        if label is not None:
+            label = config.label_index(label)
         labels = (np.full(n, label, np.int32) if label is not None
                   else grid_labels(n, config.num_classes))
     elif label is not None:
@@ -291,7 +290,7 @@ ANIMATION_FORMATS = (".gif", ".webp", ".mp4", ".png")
 
 
 def interpolate(run: str | os.PathLike, seeds: Sequence[int] | None = None, n: int = 4, *,
-                seed: int = 0, frames_per_step: int = 16, label: int | None = None,
+                seed: int = 0, frames_per_step: int = 16, label: int | str | None = None,
                 across_classes: bool = False, loop: bool = True, fps: float = 12.0,
                 out: str | os.PathLike | None = None, step: int | str | None = None,
                 min_width: int = 512, latents: np.ndarray | None = None) -> np.ndarray:
@@ -357,9 +356,8 @@ def interpolate(run: str | os.PathLike, seeds: Sequence[int] | None = None, n: i
     if across_classes and not classes:
         raise GanzooError(f"across_classes needs a conditional run; {config.arch!r} takes no "
                           f"label. Received: across_classes=True.")
-    if label is not None and (not classes or not 0 <= label < classes):
-        raise GanzooError(f"label must be a class index of a conditional run (0 to "
-                          f"{max(classes - 1, 0)}). Received: label={label}.")
+    if label is not None:
+        label = config.label_index(label)
     generator = opened.load_generator(step)
     if across_classes:
         walk = np.repeat(keys[:1], classes * frames_per_step, axis=0)

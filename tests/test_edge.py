@@ -152,7 +152,7 @@ def write_onnx_without_metadata(path):
 
 
 @pytest.mark.parametrize("case, message", [
-    ("label-too-big", "label must be a class index from 0 to 9"),
+    ("label-too-big", "label must be one of the classes (0, 1, 2, 3, 4, 5, 6, 7, 8, 9), by name"),
     ("label-unconditional", "takes no label"),
     ("missing-file", "does not exist"),
     ("not-a-model", "must be a .onnx or .tflite file"),

@@ -15,7 +15,7 @@ import pytest
 
 import ganzoo
 from ganzoo.cli import main
-from ganzoo.errors import RunError
+from ganzoo.errors import GanzooError, RunError
 from ganzoo.metrics import (EvalReport, FeatureNetworkError, InsufficientSamplesError, Metrics,
                             TrainingHealthWarning)
 
@@ -264,3 +264,70 @@ def test_sample_from_the_best_checkpoint_of_a_run_without_one_is_a_clear_error(c
 def test_invalid_evaluation_flags_exit_with_status_2(capsys, argv):
     code, _, err = run_cli(capsys, *argv)
     assert code == 2 and "error:" in err
+
+
+@pytest.fixture(scope="module")
+def imbalanced_cgan(tmp_path_factory):
+    """A 1-step cgan on digits 0 and 1 (all of them) and ten pictures of digit 2."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = np.rint(digits.images * 255 / 16).astype(np.uint8)
+    keep = np.flatnonzero(digits.target < 2)
+    keep = np.concatenate([keep, np.flatnonzero(digits.target == 2)[:10]])
+    folder = tmp_path_factory.mktemp("imbalanced")
+    np.savez(folder / "digits012.npz", x=images[keep], y=digits.target[keep])
+    return ganzoo.train("cgan", data=str(folder / "digits012.npz"), steps=1,
+                        out=tmp_path_factory.mktemp("runs"), batch_size=8, progress=False).run
+
+
+def test_each_class_is_scored_against_its_own_pictures_and_a_tiny_class_gets_a_note(
+        imbalanced_cgan):
+    report = ganzoo.evaluate(imbalanced_cgan.path)
+    scores = {score.name: score for score in report.per_class}
+    assert sorted(scores) == ["0", "1", "2"]
+    assert scores["2"].metrics is None and "too few to score" in scores["2"].note
+    for name in ("0", "1"):
+        metrics, floor = scores[name].metrics, scores[name].floor
+        assert metrics.samples == floor.samples < report.floor.samples
+        assert 0.0 <= metrics.class_consistency <= 1.0
+        assert scores[name].position("fid") and len(scores[name].ladder) >= 5
+    assert report.intra_fid == pytest.approx(
+        (scores["0"].metrics.fid + scores["1"].metrics.fid) / 2)
+    record = json.loads(report.to_json())
+    assert record["per_class"]["2"]["fid"] is None and record["per_class"]["2"]["note"]
+    assert record["per_class"]["0"]["fid"] == scores["0"].metrics.fid
+    assert record["intra_fid"] == report.intra_fid
+    table = report.table()
+    assert "intra-FID" in table and "too few to score" in table
+
+
+def test_a_class_evaluator_rates_another_class_far_from_its_own_floor(imbalanced_cgan):
+    from ganzoo.metrics import Evaluator
+    from ganzoo.metrics._per_class import class_evaluator
+
+    evaluator = Evaluator.for_data(str(imbalanced_cgan.config.data), 28, 1, conditional=True)
+    zeros, ones = class_evaluator(evaluator, 0), class_evaluator(evaluator, 1)
+    assert class_evaluator(evaluator, 2) is None
+    other = ones.sample.images[:zeros.n]
+    assert zeros.score(other).fid > 3 * zeros.floor.fid
+    assert zeros.score(other).kid > zeros.floor.kid + 0.05
+
+
+def test_a_conditional_runs_overall_figures_draw_labels_at_the_real_frequencies(
+        imbalanced_cgan):
+    from ganzoo.metrics import Evaluator
+    from ganzoo.metrics._per_class import frequency_labels
+
+    evaluator = Evaluator.for_data(str(imbalanced_cgan.config.data), 28, 1)
+    labels = frequency_labels(evaluator.sample, 1000)
+    floor = evaluator.sample.labels[evaluator.sample.halves[0]]
+    assert len(labels) == 1000
+    np.testing.assert_array_equal(labels[:len(floor)], floor)
+    share = np.bincount(labels, minlength=3) / len(labels)
+    np.testing.assert_allclose(share, np.bincount(floor, minlength=3) / len(floor), atol=0.01)
+
+
+def test_per_class_figures_of_an_unconditional_run_are_refused(dcgan_run):
+    with pytest.raises(GanzooError, match="per_class needs a conditional run"):
+        ganzoo.evaluate(dcgan_run.path, per_class=True)

@@ -89,7 +89,7 @@ def test_a_conditional_run_takes_the_class_by_name_or_picks_the_one_that_fits(ru
     picked = ganzoo.project(run, [pictures["real0"], pictures["real1"]], steps=2,
                             progress=False)
     assert picked.labels.shape == (2,) and 0 <= picked.labels.min() <= picked.labels.max() < 10
-    with pytest.raises(GanzooError, match=r"label must be a class of the run \(0, 1, "):
+    with pytest.raises(GanzooError, match=r"label must be one of the classes \(0, 1, "):
         ganzoo.project(run, [pictures["real0"]], steps=2, label="cat", progress=False)
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganzoo.training.recommend import (FOLDER_IMAGE_SIZE, count_images, folder_image_size,
-                                       recommend)
+from ganzoo.training.recommend import (FOLDER_IMAGE_SIZE, count_classes, count_images,
+                                       folder_image_size, recommend)
 from ganzoo.training.runtime import check_precision
 
 
@@ -26,6 +26,36 @@ def test_a_folder_is_counted_by_listing_its_image_files(tmp_path):
 
     assert count_images(str(tmp_path / "pictures")) == 5
     assert count_images("digits") is None
+
+
+def test_a_folder_of_class_subfolders_trains_the_conditional_recipe_unless_told_not_to(
+        tmp_path):
+    for name in ("cats", "dogs"):
+        colour_folder(tmp_path / "pets" / name, count=3)
+    colour_folder(tmp_path / "one" / "only", count=3)
+    pets, one = str(tmp_path / "pets"), str(tmp_path / "one")
+
+    assert (count_classes(pets), count_classes(one), count_classes("digits")) == (2, 1, 0)
+    choice = recommend(pets, None)
+    assert (choice.arch, choice.augment, choice.precision) == (
+        "cfastgan", "diffaugment-no-cutout", "auto")
+    assert "2 class folders" in choice.describe() and "--unconditional" in choice.describe()
+    assert recommend(pets, None, unconditional=True).arch == "fastgan"
+    assert recommend(one, None).arch == "fastgan"  # one class is no condition
+    # Named, cfastgan gets fastgan's measured augmentation, not the DCGAN family's.
+    assert recommend(pets, None, "cfastgan").augment == "diffaugment-no-cutout"
+
+
+@pytest.mark.parametrize("arch", ["cgan", "cfastgan"])
+def test_unconditional_with_a_conditional_architecture_is_refused_before_any_run(tmp_path,
+                                                                                 arch):
+    import ganzoo
+    from ganzoo.errors import GanzooError
+
+    with pytest.raises(GanzooError, match=f"conditional architecture '{arch}'"):
+        ganzoo.train(arch, data="digits", unconditional=True, out=tmp_path / "runs",
+                     progress=False)
+    assert not (tmp_path / "runs").exists()
 
 
 def test_a_folder_gets_the_folder_size_and_a_registered_small_set_its_own():

@@ -17,9 +17,10 @@ files with the same code.
 from __future__ import annotations
 
 from ganzoo_edge._errors import EdgeError
-from ganzoo_edge._model import Generator, load
+from ganzoo_edge._model import Generator, label_index, load
 from ganzoo_edge.images import grid, grid_columns, to_uint8
 
 __version__ = "0.2.0"
 
-__all__ = ["EdgeError", "Generator", "__version__", "grid", "grid_columns", "load", "to_uint8"]
+__all__ = ["EdgeError", "Generator", "__version__", "grid", "grid_columns", "label_index", "load",
+           "to_uint8"]

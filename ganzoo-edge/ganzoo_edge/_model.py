@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,26 @@ from ganzoo_edge._errors import EdgeError
 from ganzoo_edge.images import to_uint8
 from ganzoo_edge.latents import latents
 from ganzoo_edge.runtimes import REPORT, Runtime, file_sha256, open_runtime
+
+
+def label_index(label: int | str, class_names: list[str] | tuple[str, ...],
+                num_classes: int) -> int:
+    """The class index `label` names: a class name (a folder's class names are often digits,
+    so a name wins over an index), or an index from 0 to `num_classes` - 1, as an integer or
+    its digits. Raises `ValueError` listing the classes."""
+    names = list(class_names)
+    if isinstance(label, str) and label in names:
+        return names.index(label)
+    try:  # digits, or an integer (numpy's too); never a bool or a float such as 1.5
+        index = (int(label) if isinstance(label, str)
+                 else -1 if isinstance(label, bool) else operator.index(label))
+    except (TypeError, ValueError):
+        index = -1
+    if not 0 <= index < num_classes:
+        shown = ", ".join(names) if names else f"0 to {num_classes - 1}"
+        raise ValueError(f"label must be one of the classes ({shown}), by name or index. "
+                         f"Received: label={label!r}.")
+    return index
 
 
 @dataclass
@@ -47,8 +68,9 @@ class Generator:
         and an exported web page draw for the same seed (`ganzoo_edge.latents`)."""
         return latents(range(n), self.latent_dim, seed)
 
-    def labels(self, n: int, label: int | None = None) -> np.ndarray | None:
-        """`n` int32 labels: `label` each time, or every class in turn; None if unconditional."""
+    def labels(self, n: int, label: int | str | None = None) -> np.ndarray | None:
+        """`n` int32 labels: `label` (a class name or index) each time, or every class in turn;
+        None if unconditional."""
         if not self.num_classes:
             if label is not None:
                 raise EdgeError(f"{self.path.name} is an unconditional generator "
@@ -57,7 +79,11 @@ class Generator:
             return None
         if label is None:
             return (np.arange(n) % self.num_classes).astype(np.int32)
-        return self._checked_labels(np.full(n, label), n)
+        try:
+            index = label_index(label, self.class_names, self.num_classes)
+        except ValueError as error:
+            raise EdgeError(str(error)) from None
+        return np.full(n, index, np.int32)
 
     def __call__(self, z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         """Run the generator on `z` (and `labels`); returns its raw output, NHWC.
@@ -90,8 +116,9 @@ class Generator:
             parts.append(self._run(chunk))
         return np.concatenate(parts)[:count]
 
-    def generate(self, n: int, label: int | None = None, seed: int = 0) -> np.ndarray:
-        """Draw `n` images as uint8 NHWC, from latents seeded with `seed`."""
+    def generate(self, n: int, label: int | str | None = None, seed: int = 0) -> np.ndarray:
+        """Draw `n` images as uint8 NHWC, from latents seeded with `seed`; `label`, a class name
+        or index, draws that class only."""
         if n < 1:
             raise EdgeError(f"n must be a positive number of images. Received: n={n}.")
         return to_uint8(self(self.latents(n, seed), self.labels(n, label)))

@@ -60,8 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("model", metavar="MODEL", help="generator.onnx or generator*.tflite")
     parser.add_argument("--out", metavar="FILE.png", help="PNG file to write (a grid)")
     parser.add_argument("--n", type=_count, help="number of images (default 16)")
-    parser.add_argument("--label", type=_index,
-                        help="class to draw, for conditional generators (default: every class)")
+    parser.add_argument("--label", metavar="CLASS",
+                        help="class to draw, a name or an index, for conditional generators "
+                             "(default: every class)")
     parser.add_argument("--seed", type=_seed, help="seed of the latents (default 0)")
     parser.add_argument("--latents", metavar="Z.npy",
                         help="draw these latents (a .npy array [n, latent_dim], e.g. from "

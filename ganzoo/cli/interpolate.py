@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ganzoo.cli._types import latent_seed, non_negative_int, positive_int
+from ganzoo.cli._types import latent_seed, positive_int
 from ganzoo.errors import GanzooError
 from ganzoo.plugin import CommandSpec
 
@@ -40,9 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fps", type=float, default=12.0, help="frames per second (default 12)")
     parser.add_argument("--no-loop", dest="loop", action="store_false",
                         help="stop at the last latent instead of walking back to the first")
-    parser.add_argument("--label", type=non_negative_int,
-                        help="conditional runs: walk within this class (default: every class "
-                             "side by side)")
+    parser.add_argument("--label", metavar="CLASS",
+                        help="conditional runs: walk within this class, a name or an index "
+                             "(default: every class side by side)")
     parser.add_argument("--across-classes", action="store_true",
                         help="conditional runs: hold the first latent and step through the "
                              "classes")

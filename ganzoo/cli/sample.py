@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ganzoo.cli._types import latent_seed, non_negative_int, positive_int
+from ganzoo.cli._types import latent_seed, positive_int
 from ganzoo.plugin import CommandSpec
 
 
@@ -21,8 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                               "split evenly over the classes)")
     parser.add_argument("--per-class", type=int, metavar="N",
                         help="with --out-dir: images per class, for conditional runs")
-    parser.add_argument("--label", type=non_negative_int,
-                        help="class to draw, for conditional runs (default: every class)")
+    parser.add_argument("--label", metavar="CLASS",
+                        help="class to draw, a name or an index, for conditional runs "
+                             "(default: every class)")
     parser.add_argument("--seed", type=latent_seed, default=0)
     parser.add_argument("--step", type=step_or_best, metavar="STEP|best",
                         help="checkpoint step, or 'best' for the lowest FID kept by "

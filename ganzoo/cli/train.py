@@ -62,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="compile the training step with XLA")
     parser.add_argument("--strategy", choices=STRATEGIES,
                         help="one device (default), all local GPUs, or the machines in TF_CONFIG")
+    parser.add_argument("--unconditional", action="store_true",
+                        help="with a folder of class subfolders and no --arch: ignore the "
+                             "classes (default: a class-conditional model)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -76,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         log_every=args.log_every,
         strict=args.strict, progress=not args.quiet, eval_every=args.eval_every,
         precision=args.precision, xla=args.xla, strategy=args.strategy,
+        unconditional=args.unconditional,
         ema_decay=args.ema_decay, augment=args.augment, background=args.background,
         fit=args.fit)
     if not result.chief:

@@ -23,6 +23,7 @@ from ganzoo.metrics._spectrum import log_spectrum, spectral_distance
 
 __all__ = [
     "CheckpointScore",
+    "ClassScore",
     "ClassifierScore",
     "EvalReport",
     "Estimate",
@@ -64,6 +65,7 @@ _LAZY = {
     "HealthMonitor": "_health", "TrainingHealthWarning": "_health",
     "contrastive_network": "_contrastive", "ladder": "_ladder",
     "ClassifierScore": "_classifier_score", "classifier_score": "_classifier_score",
+    "ClassScore": "_per_class",
 }
 
 

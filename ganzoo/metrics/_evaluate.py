@@ -22,6 +22,7 @@ from ganzoo.metrics import _spectrum
 
 if TYPE_CHECKING:
     from ganzoo.metrics._classifier_score import ClassifierScore
+    from ganzoo.metrics._per_class import ClassScore
 
 __all__ = ["CheckpointScore", "EvalReport", "Evaluator", "FeatureInfo", "Metrics", "evaluate",
            "evaluate_folders"]
@@ -131,6 +132,8 @@ class EvalReport:
             JPEG, noise), each scored like a generator (`ganzoo.metrics.ladder`), by rung.
         fake: for two folders (`evaluate_folders`), the folder of pictures scored; None for a
             run.
+        per_class: for a conditional run, each class of the last checkpoint against its own
+            real pictures, floor and ladder (`ganzoo.metrics.ClassScore`); None otherwise.
     """
 
     run: str
@@ -147,9 +150,63 @@ class EvalReport:
     classifier_score: ClassifierScore | None = None
     ladder: dict[str, Metrics] | None = None
     fake: str | None = None
+    per_class: tuple[ClassScore, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    @property
+    def intra_fid(self) -> float | None:
+        """The mean of the per-class FIDs (Miyato & Koyama 2018), None without them."""
+        from ganzoo.metrics._per_class import intra_fid
+
+        return None if not self.per_class else intra_fid(self.per_class)
+
+    def _per_class_record(self) -> dict[str, Any]:
+        separate = self.precision_recall_separate
+        out = {}
+        for score in self.per_class:
+            m = score.metrics
+            out[score.name] = {
+                "index": score.index, "real": score.real,
+                "samples": None if m is None else m.samples,
+                "fid": None if m is None else m.fid, "kid": None if m is None else m.kid,
+                "recall": None if m is None or not separate else m.recall,
+                "consistency": None if m is None else m.class_consistency,
+                "floor": None if score.floor is None else {
+                    "fid": score.floor.fid, "kid": score.floor.kid,
+                    "recall": score.floor.recall if separate else None,
+                    "consistency": score.floor.class_consistency},
+                "position": {metric: score.position(metric) for metric in ("fid", "kid")},
+                "note": score.note}
+        return out
+
+    def _per_class_lines(self) -> list[str]:
+        if not self.per_class:
+            return []
+        separate = self.precision_recall_separate
+        lines = [f"per class (step {self.checkpoints[-1].step}): each class's samples against "
+                 f"its own real pictures, beside its own floor and ladder"]
+        rows = [("class", "real", "samples", "FID", "floor", "FID on its ladder", "KID x 1000",
+                 "floor", *(("recall", "floor") if separate else ()), "consistency")]
+        for score in self.per_class:
+            m, f = score.metrics, score.floor
+            if m is None:
+                rows.append((score.name, str(score.real), "-", "-", "-", "too few to score",
+                             "-", "-", *(("-", "-") if separate else ()), "-"))
+                continue
+            rows.append((score.name, str(score.real), str(m.samples), f"{m.fid:.2f}",
+                         f"{f.fid:.2f}", score.position("fid") or "-", f"{1000 * m.kid:.2f}",
+                         f"{1000 * f.kid:.2f}",
+                         *((f"{m.recall:.3f}", f"{f.recall:.3f}") if separate else ()),
+                         "-" if m.class_consistency is None else f"{m.class_consistency:.3f}"))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+                  for row in rows]
+        if self.intra_fid is not None:
+            lines.append(f"intra-FID (the mean of the classes' FIDs): {self.intra_fid:.2f}")
+        lines += [f"note: {score.note}" for score in self.per_class if score.note]
+        return lines
 
     @property
     def precision_recall_separate(self) -> bool:
@@ -199,6 +256,9 @@ class EvalReport:
                 "notes": list(self.notes) + self._precision_recall_note()}
             if index == len(self.checkpoints) - 1 and self.classifier_score is not None:
                 record["classifier_score"] = dataclasses.asdict(self.classifier_score)
+            if index == len(self.checkpoints) - 1 and self.per_class:
+                record["intra_fid"] = self.intra_fid
+                record["per_class"] = self._per_class_record()
             out.append(record)
         return out
 
@@ -248,6 +308,7 @@ class EvalReport:
         for row in rows:
             lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
         lines.extend(self._ladder_lines())
+        lines.extend(self._per_class_lines())
         if self.classifier_score is not None:
             lines.extend(self.classifier_score.lines())
         lines.extend(f"note: {note}" for note in list(self.notes) + self._precision_recall_note())
@@ -534,7 +595,7 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
              inception_weights: str | os.PathLike | None = None,
              classifier_epochs: int | None = None, cache: str | os.PathLike | None = None,
              registry=None, progress: bool = False, averaged: bool = True,
-             classifier_score: bool = False) -> EvalReport:
+             classifier_score: bool = False, per_class: bool | None = None) -> EvalReport:
     """Measure a run's sample quality: FID, KID, precision, recall, memorisation, the
     inception-style score and (conditional runs) class consistency, beside the real-vs-real
     floor.
@@ -563,6 +624,9 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
             (what ``ganzoo sample`` and export use); False scores the trained weights.
         classifier_score: also measure the Classification Accuracy Score and the augmentation
             gain of the last checkpoint (conditional runs; `ganzoo.metrics.classifier_score`).
+        per_class: score each class of the last checkpoint against its own real pictures,
+            floor and ladder, and the intra-FID (default: for conditional runs). A conditional
+            run's overall figures draw labels at the real class frequencies.
 
     Returns:
         An `EvalReport`; ``report.table()`` formats it, ``report.to_json()`` serializes it.
@@ -578,7 +642,7 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
         >>> print(report.table())
     """
     from ganzoo.runs import Run
-    from ganzoo.sampling import generate, grid_labels
+    from ganzoo.sampling import generate
 
     opened = Run.open(run)
     opened.require_plugins("architecture", "dataset", registry=registry)
@@ -586,6 +650,9 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
     if classifier_score and not config.num_classes:
         raise GanzooError(f"--classifier-score needs a conditional run; {config.arch!r} is "
                           f"unconditional. Received: run={str(run)!r}.")
+    if per_class and not config.num_classes:
+        raise GanzooError(f"per_class needs a conditional run; {config.arch!r} is "
+                          f"unconditional. Received: per_class=True.")
     chosen = _checkpoints(opened, checkpoint)
     evaluator = Evaluator.for_data(
         config.data, config.image_size, config.channels, features=features,
@@ -594,7 +661,9 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
         background=config.background, fit=config.fit,
         registry=registry, progress=progress, n=n, k=k, kid_subset_size=kid_subset_size,
         kid_subsets=kid_subsets, seed=seed)
-    labels = grid_labels(evaluator.n, config.num_classes) if config.num_classes else None
+    from ganzoo.metrics._per_class import frequency_labels, per_class as score_classes
+
+    labels = frequency_labels(evaluator.sample, evaluator.n) if config.num_classes else None
     best_step = None
     try:
         best_step = opened.best_step()
@@ -606,6 +675,13 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
         images = generate(generator, evaluator.n, config.latent_dim, seed, labels)
         scores.append(CheckpointScore(step, evaluator.score(images, labels),
                                       best=step == best_step))
+    classes = None
+    if config.num_classes and per_class is not False:
+        classes = score_classes(
+            evaluator, lambda count, label: generate(generator, count, config.latent_dim, seed,
+                                                     np.full(count, label, np.int32)),
+            tuple(config.class_names), cache=cache)
+
     accuracy_score = None
     if classifier_score:
         from ganzoo.metrics._classifier_score import classifier_score as measure
@@ -619,7 +695,7 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
         reference_samples=len(evaluator.real.reference_features), floor=evaluator.floor,
         checkpoints=tuple(scores), notes=tuple(evaluator.notes),
         weights="average" if averaged and config.ema_decay else "trained",
-        classifier_score=accuracy_score, ladder=_ladder(evaluator, cache))
+        classifier_score=accuracy_score, ladder=_ladder(evaluator, cache), per_class=classes)
 
 
 def _ladder(evaluator: Evaluator, cache) -> dict[str, Metrics]:

@@ -18,6 +18,10 @@ architecture, where that architecture builds it): the largest that trains to rec
 pictures in half an hour on a laptop CPU (issue #13)."""
 
 
+CONDITIONAL = "cfastgan"
+"""What a folder of class subfolders trains when no architecture is named."""
+
+
 @dataclass(frozen=True)
 class Recommendation:
     """The architecture, augmentation, image size and precision for a data set, and the
@@ -61,11 +65,24 @@ def is_folder(data: str | None) -> bool:
 def count_images(data: str | None) -> int | None:
     """How many images a folder holds (listing only, nothing decoded); None for a registered
     data set or an .npz file, whose size the rules do not need."""
+    listing = _listing(data)
+    return None if listing is None else listing[0]
+
+
+def count_classes(data: str | None) -> int:
+    """How many class subfolders (holding images) a folder has; 0 for a flat folder, a
+    registered data set or an .npz file."""
+    listing = _listing(data)
+    return 0 if listing is None else listing[1]
+
+
+def _listing(data: str | None) -> tuple[int, int] | None:
     if not is_folder(data):
         return None
     from ganzoo.data.folder import _discover
 
-    return len(_discover(os.path.expanduser(data))[0])
+    paths, _, class_names = _discover(os.path.expanduser(data))
+    return len(paths), len(class_names)
 
 
 def folder_image_size(spec) -> int:
@@ -74,12 +91,15 @@ def folder_image_size(spec) -> int:
     return FOLDER_IMAGE_SIZE if FOLDER_IMAGE_SIZE in spec.image_sizes else spec.defaults.image_size
 
 
-def recommend(data: str | None, image_size: int | None,
-              arch: str | None = None) -> Recommendation:
+def recommend(data: str | None, image_size: int | None, arch: str | None = None,
+              unconditional: bool = False) -> Recommendation:
     """The recommended architecture and augmentation for `data` at `image_size` (None: the
     recommendation's own size: 64 px for a folder, 28 px otherwise). With `arch` named, its
-    augmentation and precision: fastgan's as measured, dcgan's for any other architecture."""
-    count = count_images(data)
+    augmentation and precision: fastgan's as measured (cfastgan's too), dcgan's for any other
+    architecture. Without it, a folder of two or more class subfolders gets cfastgan, the
+    conditional form of the recommendation, unless `unconditional`."""
+    listing = _listing(data)
+    count = None if listing is None else listing[0]
     size = image_size or (FOLDER_IMAGE_SIZE if count is not None else 28)
     if size <= 32:
         # The bundled digits and data of that size: the quality benchmark's best at 28 px.
@@ -96,6 +116,14 @@ def recommend(data: str | None, image_size: int | None,
     # architectures keep the cutout; the keras.io ADA example 112 and 102. On 100 of them fastgan
     # 5.4 and 6.3 at batch 8 (seed 1 at seed 0's 4,565 steps), 7.1 and 6.2 at 16 (with cutout
     # 10.1 and 9.6), the example 116 and 104; memorisation 0.000 in every run.
-    if arch not in (None, "fastgan"):
+    if arch not in (None, "fastgan", CONDITIONAL):
         return Recommendation(arch, "diffaugment", size, "auto", reason)
-    return Recommendation("fastgan", "diffaugment-no-cutout", size, "auto", reason)
+    classes = 0 if listing is None else listing[1]
+    if arch is None and classes >= 2 and not unconditional:
+        # A class folder: the labels are what users of class folders come for (issue 26), so
+        # fastgan's recipe in its conditional form; --unconditional ignores them.
+        return Recommendation(CONDITIONAL, "diffaugment-no-cutout", size, "auto",
+                              f"the conditional form of the recommendation for {what} in "
+                              f"{classes} class folders at {size} px; --unconditional ignores "
+                              f"the classes")
+    return Recommendation(arch or "fastgan", "diffaugment-no-cutout", size, "auto", reason)

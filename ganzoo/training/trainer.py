@@ -56,7 +56,8 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
           eval_features="auto", precision: str | None = None,
           xla: bool | None = None, ema_decay: float | None = None,
           augment: str | None = None, callbacks: Sequence[Callback] = (),
-          background: str | None = None, fit: str | None = None) -> TrainResult:
+          background: str | None = None, fit: str | None = None,
+          unconditional: bool = False) -> TrainResult:
     """Train a registered architecture, or continue a run, and return where it was written.
 
     Args:
@@ -65,7 +66,11 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
             augmentation, image size and precision unless those are given, said in one printed
             line.
         data: a dataset name (default ``digits``, which ships with ganzoo), a folder of images
-            (one subfolder per class) or an ``.npz`` file with ``x`` (and ``y``).
+            (one subfolder per class) or an ``.npz`` file with ``x`` (and ``y``). With no
+            `arch`, a folder of two or more class subfolders trains the class-conditional
+            ``cfastgan``.
+        unconditional: with no `arch`, train a class folder's pictures without their labels
+            (the unconditional recommendation).
         steps: total generator updates; with `resume`, a new total to train up to.
         batch_size, image_size, channels, loss, latent_dim: override the architecture's defaults.
             A folder is trained at 64 px, where the architecture builds that, whether `arch`
@@ -131,7 +136,7 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     if resume is None and arch is None:
         # No architecture named: the measured recommendation for this data (issue #13); its
         # augmentation and precision are every new run's defaults (setup.new_run).
-        choice = recommend(data, image_size)
+        choice = recommend(data, image_size, unconditional=unconditional)
         arch, image_size = choice.arch, image_size or choice.image_size
     requested = dict(
         arch=arch, data=data, steps=steps, batch_size=batch_size, image_size=image_size,
@@ -149,6 +154,12 @@ def train(arch: str | None = None, data: str | None = None, *, steps: int | None
     distribution = runtime.make_strategy(strategy if strategy is not None else recorded)
     chief = runtime.is_chief(distribution)
     registry = registry or default_registry()
+    if unconditional and (resume is not None or registry.architecture(arch).is_conditional):
+        what = ("a resumed run" if resume is not None
+                else f"the conditional architecture {arch!r}")
+        raise GanzooError(f"--unconditional (unconditional=True) chooses the unconditional "
+                          f"recommendation for a class folder; it cannot apply to {what}. "
+                          f"Leave it out, or name an unconditional --arch.")
     if resume is None and arch_named and is_folder(data):
         # A folder with an architecture named gets a folder's defaults too, not the digits
         # sizes the architecture declares: 64 px where it builds them, and the augmentation
