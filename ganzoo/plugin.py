@@ -62,9 +62,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 # in ganzoo.blocks and the test kit), apart from ganzoo's: the major number changes when a plugin
 # written for the previous contract can break (2.0: losses take a LossContext), the minor when
 # something is only added (2.1: export formats may stay out of "all" and take a runtime
-# folder; 2.2: an architecture's conditioning transition). A plugin may require one with a module attribute,
-# ``requires_contract = ">=2.0,<3"``, which the registry checks (docs/plugins.md, "Contract
-# versions and deprecations"). 1.0 was ganzoo 0.1's contract.
+# folder; 2.2: an architecture's conditioning transition). A plugin may require one with a
+# module attribute, ``requires_contract = ">=2.0,<3"``, which the registry checks
+# (docs/plugins.md, "Contract versions and deprecations"). 1.0 was ganzoo 0.1's contract.
 CONTRACT_VERSION = "2.2"
 
 ImageShape = tuple[int, int, int]
