@@ -9,6 +9,7 @@ from ganzoo_wgan_gp import WGAN_GP
 def test_wgan_gp_keeps_the_ganzoo_contract(check_architecture):
     report = check_architecture("wgan-gp", shapes=[(28, 28, 1), (32, 32, 3)])
     assert report.name == "wgan-gp"
+    assert set(report.exported_formats) == {"onnx", "savedmodel", "tflite"}
 
 
 def test_wgan_gp_follows_algorithm_1_of_the_paper():
