@@ -677,8 +677,9 @@ def evaluate(run: str | os.PathLike, n: int | None = None,
                                       best=step == best_step))
     classes = None
     if config.num_classes and per_class is not False:
+        last = generator  # the last checkpoint's, loaded above
         classes = score_classes(
-            evaluator, lambda count, label: generate(generator, count, config.latent_dim, seed,
+            evaluator, lambda count, label: generate(last, count, config.latent_dim, seed,
                                                      np.full(count, label, np.int32)),
             tuple(config.class_names), cache=cache)
 

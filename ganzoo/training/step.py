@@ -80,6 +80,8 @@ class GanStep:
         self.augmentation = augmentation
         self.self_supervised_loss = self_supervised_loss
         self.transition = transition
+        # ArchitectureSpec.second_head: class logits or a transition's conditional logits.
+        self._second_head = auxiliary_classifier or transition is not None
         # The generator's (and its average's) conditioning strength, set before every step.
         self._strengths = []
         if transition is not None:
@@ -135,7 +137,7 @@ class GanStep:
         inputs = images if self.auxiliary_classifier or not self.conditional \
             else [images, labels]
         return discriminator_outputs(self.discriminator(inputs, training=True),
-                                     self.auxiliary_classifier or self.transition is not None)
+                                     self._second_head)
 
     def _context(self, labels: tf.Tensor, real_scores: tuple, fake_scores: tuple,
                  head: int = 0) -> LossContext:
