@@ -51,9 +51,18 @@ if TYPE_CHECKING:  # the builders import Keras: `ganzoo list` needs none of it
     import tensorflow as tf
 
 WIDTH = 32
-# The generator's upsampling, read when a generator is built: bilinear, not the paper's nearest
-# neighbour, which left a lattice every 8 pixels (see the deviations above).
+# Module constants read when a network is built, so that benchmarks/fastgan_variants.py can try
+# each deviation above against the paper's choice in a child process:
+# the generator's upsampling: bilinear, not the paper's nearest neighbour, which left a lattice
+# every 8 pixels;
 UPSAMPLING = "bilinear"
+# the generator's sides whose up-block has a second convolution (the official code: 8, 32, 128);
+TWO_CONVOLUTIONS = (16, 32, 64, 128, 256)
+# spectral normalisation on the discriminator's convolutions (the official code: on);
+D_SPECTRAL_NORM = False
+# the discriminator's skip-layer excitation gates a map this many times smaller than its source
+# (the paper's 8, which at 64 px finds no pair: 4 gates the 8x8 map with the 32x32 one).
+D_EXCITATION_RATIO = 8
 _WIDTH_MULTIPLIERS = {4: 16, 8: 8, 16: 4, 32: 2, 64: 2, 128: 1, 256: 0.5}
 SIZES = (64, 128, 256)
 
@@ -117,7 +126,7 @@ def synthesis(code: keras.KerasTensor, image_shape: ImageShape) -> keras.KerasTe
         resolution *= 2
         x = layers.UpSampling2D(2, interpolation=UPSAMPLING, name=f"up{resolution}")(x)
         x = _glu(x, _channels(resolution), 3, f"g{resolution}a")
-        if resolution >= 16:  # the paper's "UpBlockComp": a second convolution from 16x16 up
+        if resolution in TWO_CONVOLUTIONS:  # the paper's "UpBlockComp"
             x = _glu(x, _channels(resolution), 3, f"g{resolution}b")
         if resolution >= 64:
             x = _excite(features[resolution // 16], x, f"sle{resolution // 16}_{resolution}")
@@ -126,19 +135,28 @@ def synthesis(code: keras.KerasTensor, image_shape: ImageShape) -> keras.KerasTe
     return layers.Activation("tanh", dtype="float32", name="image")(image)
 
 
+def _d_conv(channels: int, kernel: int, name: str, **options):
+    """A discriminator convolution, spectrally normalised where `D_SPECTRAL_NORM` says so."""
+    from keras import layers
+
+    if not D_SPECTRAL_NORM:
+        return layers.Conv2D(channels, kernel, name=name, **options)
+    return layers.SpectralNormalization(
+        layers.Conv2D(channels, kernel, name=f"{name}_w", **options), name=name)
+
+
 def _down(x, channels: int, name: str):
     """The paper's "DownBlockComp": a strided 4x4 + 3x3 path averaged with a pooled 1x1 path."""
     from keras import layers
 
-    main = layers.Conv2D(channels, 4, strides=2, padding="same", use_bias=False,
-                         name=f"{name}_conv1")(x)
+    main = _d_conv(channels, 4, f"{name}_conv1", strides=2, padding="same", use_bias=False)(x)
     main = layers.LeakyReLU(0.2, name=f"{name}_act1")(
         layers.BatchNormalization(name=f"{name}_bn1")(main))
-    main = layers.Conv2D(channels, 3, padding="same", use_bias=False, name=f"{name}_conv2")(main)
+    main = _d_conv(channels, 3, f"{name}_conv2", padding="same", use_bias=False)(main)
     main = layers.LeakyReLU(0.2, name=f"{name}_act2")(
         layers.BatchNormalization(name=f"{name}_bn2")(main))
     direct = layers.AveragePooling2D(2, name=f"{name}_pool")(x)
-    direct = layers.Conv2D(channels, 1, use_bias=False, name=f"{name}_skip")(direct)
+    direct = _d_conv(channels, 1, f"{name}_skip", use_bias=False)(direct)
     direct = layers.LeakyReLU(0.2, name=f"{name}_act3")(
         layers.BatchNormalization(name=f"{name}_bn3")(direct))
     return layers.Average(name=f"{name}_mean")([main, direct])
@@ -171,20 +189,21 @@ def discriminator_parts(image: keras.KerasTensor, image_shape: ImageShape) -> tu
     from keras import layers
 
     size, channels = image_shape[0], image_shape[2]
-    x = layers.Conv2D(_channels(size), 4, strides=2, padding="same", name="d_stem")(image)
+    x = _d_conv(_channels(size), 4, "d_stem", strides=2, padding="same")(image)
     x = layers.LeakyReLU(0.2, name="d_stem_act")(x)
     resolution = size // 2
     features = {resolution: x}
     while resolution > 8:
         resolution //= 2
         x = _down(x, _channels(resolution), f"d{resolution}")
-        if resolution * 8 in features and resolution <= 16:
-            x = _excite(features[resolution * 8], x, f"dsle{resolution * 8}_{resolution}")
+        source = resolution * D_EXCITATION_RATIO
+        if source in features and resolution <= 16:
+            x = _excite(features[source], x, f"dsle{source}_{resolution}")
         features[resolution] = x
-    patches = layers.Conv2D(_channels(8), 1, use_bias=False, name="d_head")(x)
+    patches = _d_conv(_channels(8), 1, "d_head", use_bias=False)(x)
     patches = layers.LeakyReLU(0.2, name="d_head_act")(
         layers.BatchNormalization(name="d_head_bn")(patches))
-    patches = layers.Conv2D(1, 4, padding="valid", name="d_patches")(patches)
+    patches = _d_conv(1, 4, "d_patches", padding="valid")(patches)
     logit = layers.GlobalAveragePooling2D(dtype="float32", name="logit")(patches)
     return x, logit, _decoder(x, min(size // 2, 128), channels)
 
