@@ -652,6 +652,9 @@ class Augmentation:
     def update(self, step, statistics, images: int) -> None:
         """After each training step, in cross-replica context: `statistics` summed over
         replicas, `images` real images the step read."""
+        # A body besides the docstring: AutoGraph, which converts this method inside the
+        # training step, drops docstrings and failed on the empty body with a warning.
+        return None
 
     def logs(self) -> dict[str, float]:
         """Values to log with the losses (metrics.jsonl, TensorBoard, progress bar)."""
