@@ -19,6 +19,15 @@ that runs the benchmark and never committed; anything showing samples trained on
     import _domains
     folder = _domains.render("twemoji", workdir / "twemoji-64", 64)
     few = _domains.subset(folder, workdir / "twemoji-64-100", 100)
+    classes = _domains.by_group("twemoji", folder, workdir / "twemoji-64-groups")
+
+`by_group` sorts a rendered domain into class subfolders by Unicode emoji group ("Animals &
+Nature", "Food & Drink", ...; 9 groups): the group of each emoji as Unicode's emoji data gives
+it, read from the ``categories`` of the @iconify-json/twemoji package's metadata.json (the
+Unicode groups, keyed by icon name) and its chars.json (code point sequence to icon name).
+OpenMoji's pictures are named by code point sequence, so they find their group through the
+same two files (variation selector FE0F ignored on both sides); OpenMoji's own extras, which
+are not Unicode emoji (private-use code points, 524 pictures), have no group and are left out.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ import _iconify
 import _openmoji
 from _openmoji import subset
 
-__all__ = ["DOMAINS", "Domain", "attribution", "render", "subset"]
+__all__ = ["DOMAINS", "Domain", "attribution", "by_group", "groups", "render", "subset"]
 
 CACHE = _iconify.CACHE / "domain-sources"
 
@@ -89,4 +98,45 @@ def render(name: str, folder: Path, size: int, cache: Path = CACHE) -> Path:
         return folder
     _, skipped = _iconify.render(_icon_set(name, cache), folder, size)
     marker.write_text(f"{skipped} icons cairosvg could not draw\n")
+    return folder
+
+
+def _without_selector(sequence: str) -> str:
+    return "-".join(p for p in sequence.lower().split("-") if p != "fe0f")
+
+
+def groups(name: str, cache: Path = CACHE) -> dict[str, str]:
+    """{picture stem: Unicode emoji group} for the pictures `render(name, ...)` draws (those
+    with a group; see the module docstring)."""
+    import json
+
+    _known(name)
+    package = _iconify.fetch(DOMAINS["twemoji"].package, DOMAINS["twemoji"].version,
+                             cache) / "package"
+    categories = json.loads((package / "metadata.json").read_text())["categories"]
+    group = {icon: category for category, icons in categories.items() for icon in icons}
+    if name == "twemoji":
+        return group
+    if name == "openmoji":
+        icon_of = {_without_selector(sequence): icon for sequence, icon in
+                   json.loads((package / "chars.json").read_text()).items()}
+        return {svg.stem: group[icon_of[key]] for svg in _openmoji.svg_files()
+                if (key := _without_selector(svg.stem)) in icon_of and icon_of[key] in group}
+    raise SystemExit(f"error: no Unicode groups are known for domain {name!r}")
+
+
+def by_group(name: str, full: Path, folder: Path, cache: Path = CACHE) -> Path:
+    """`full` (a folder `render(name, ...)` drew) as class subfolders by Unicode emoji group,
+    of symbolic links to its pictures; pictures without a group are left out."""
+    marker = folder / ".complete"
+    if marker.exists():
+        return folder
+    for stem, group in groups(name, cache).items():
+        picture = full / f"{stem}.png"
+        if picture.exists():
+            (folder / group).mkdir(parents=True, exist_ok=True)
+            link = folder / group / picture.name
+            if not link.exists():
+                link.symlink_to(picture.resolve())
+    marker.write_text("")
     return folder
