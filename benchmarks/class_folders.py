@@ -1,0 +1,284 @@
+"""Class folders: `ganzoo train --data FOLDER` on a folder of class subfolders, per class.
+
+    python benchmarks/class_folders.py --workdir DIR --domains twemoji \\
+        --configs conditional unconditional cgan peer --seeds 0 --minutes 30 [--write-docs]
+
+Each domain of the folder benchmark (benchmarks/_domains.py), rendered at 64x64 on white, sorted
+into one subfolder per Unicode emoji group (`_domains.by_group`: 9 classes, from 85 to about
+2,400 pictures). Each config trains for the same wall time, then draws each class:
+
+- ``conditional``: ``ganzoo train --data DIR`` as a user types it (``cfastgan``, the
+  recommendation for class folders);
+- ``unconditional``: the same with ``--unconditional`` (``fastgan``); its samples are sorted into
+  classes by the consistency classifier below, from a pool of `POOL` samples;
+- ``cgan``: ``ganzoo train --arch cgan --data DIR`` (the folder's defaults for a named
+  architecture);
+- ``peer``: the keras.io conditional GAN example, re-implemented and moved to these folders
+  (benchmarks/_peer_conditional.py).
+
+Scored per class in the shipped feature space against that class's own real pictures, beside
+the class's own floor and ladder (`ganzoo.metrics.ClassScore`, as ``ganzoo eval`` does for a
+conditional run): FID, KID, recall and class consistency (the share of samples the domain
+classifier, trained on the real folder's labels, assigns to the class drawn); the intra-FID is
+the mean of the per-class FIDs. A class is "collapsed" when its recall is under half of its
+floor's. Figures use each class evaluator's size; a class too small to score gets a note.
+``--train-only`` and ``--score-only`` split the two halves; finished runs are kept.
+
+Not yet here (issue "Class folders"): the classifier score and augmentation gain at 10, 50 and
+all pictures per class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from _markdown import replace_section
+from folder_quality import _run_for, _steps
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+SIZE = 64
+TUNING, HELD_OUT = ("openmoji", "twemoji"), ("fluent-emoji",)
+CONFIGS = ("conditional", "unconditional", "cgan", "peer")
+POOL = 8000  # unconditional samples sorted into classes
+PER_CLASS_GRID = 8  # samples per class in the grids
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "docs" / "benchmarks.md"
+IMAGES = ROOT / "docs" / "images"
+TITLE = "## Class folders"
+START, END = "<!-- class_folders.py:start -->", "<!-- class_folders.py:end -->"
+
+
+def class_folder(workdir: Path, domain: str) -> Path:
+    import _domains
+
+    full = _domains.render(domain, workdir / "data" / f"{domain}-{SIZE}", SIZE)
+    return _domains.by_group(domain, full, workdir / "data" / f"{domain}-{SIZE}-groups")
+
+
+def command(config: str, data: Path, out: Path, seed: int, seconds: float) -> list[str]:
+    if config == "peer":
+        return [sys.executable, str(Path(__file__).with_name("_peer_conditional.py")),
+                str(data), str(out), "--seed", str(seed), "--seconds", str(seconds + 600)]
+    flags = {"conditional": [], "unconditional": ["--unconditional"],
+             "cgan": ["--arch", "cgan"]}[config]
+    # More steps than fit in the time: SIGTERM ends the run at a checkpoint.
+    return ["ganzoo", "train", "--data", str(data), *flags, "--seed", str(seed),
+            "--steps", "1000000", "--checkpoint-every", "500", "--out", str(out), "--quiet"]
+
+
+def train(config: str, data: Path, folder: Path, seed: int, seconds: float) -> dict:
+    if folder.exists():  # an unfinished attempt: start again
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    argv = command(config, data, folder / "train", seed, seconds)
+    result = {"config": config, "seed": seed, **_run_for(argv, folder, seconds)}
+    if config == "peer":
+        result.update(json.loads((folder / "train" / "result.json").read_text()))
+    else:
+        result.update(_steps(next((folder / "train").iterdir())))
+    (folder / "result.json").write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+def drawer(folder: Path, config: str, seed: int, classifier, classes: int):
+    """`draw(count, label)`: `count` uint8 samples of class `label` from the run in `folder`
+    (None where an unconditional pool holds too few of the class)."""
+    import numpy as np
+
+    result = json.loads((folder / "result.json").read_text())
+    if config == "peer":
+        import _peer_conditional
+
+        return _peer_conditional.drawer(folder / "train", 1000 + seed)
+    import ganzoo
+
+    if config != "unconditional":
+        return lambda count, label: ganzoo.sample(result["run"], n=count, label=label,
+                                                  seed=1000 + seed)
+    pool = ganzoo.sample(result["run"], n=POOL, seed=1000 + seed)
+    assigned = classifier.embed(pool).probabilities.argmax(axis=1)
+    np.save(folder / "pool-classes.npy", np.bincount(assigned, minlength=classes))
+
+    def draw(count: int, label: int):
+        chosen = pool[assigned == label][:count]
+        return chosen if len(chosen) == count else None
+
+    return draw
+
+
+def score(evaluator, folder: Path, config: str, seed: int, names: list[str]) -> dict:
+    """Per-class figures of one run (written to folder/score.json) and its grid, a row per
+    class."""
+    import numpy as np
+
+    from ganzoo.metrics._per_class import class_evaluator, frequency_labels
+    from ganzoo.metrics._ladder import ladder, position
+
+    draw = drawer(folder, config, seed, evaluator.classifier, len(names))
+    rows, grid = {}, []
+    for label, name in enumerate(names):
+        sub = class_evaluator(evaluator, label)
+        if sub is None:
+            rows[name] = {"note": "too few real pictures to score"}
+            continue
+        images = draw(sub.n, label)
+        if images is None:
+            rows[name] = {"note": f"the unconditional model drew fewer than {sub.n} of this "
+                                  f"class in {POOL} samples"}
+            continue
+        grid.append(images[:PER_CLASS_GRID])
+        metrics = sub.score(images, np.full(sub.n, label, np.int32))
+        rungs = ladder(sub)
+        # The unconditional model's samples of a class are those the classifier put there.
+        consistency = None if config == "unconditional" else metrics.class_consistency
+        rows[name] = {"fid": metrics.fid, "kid": metrics.kid, "recall": metrics.recall,
+                      "consistency": consistency, "n": sub.n,
+                      "floor_fid": sub.floor.fid, "floor_recall": sub.floor.recall,
+                      "fid_position": position(metrics.fid, rungs, "fid"),
+                      "collapsed": bool(metrics.recall < 0.5 * sub.floor.recall)}
+    scored = [row["fid"] for row in rows.values() if "fid" in row]
+    figures = {"intra_fid": float(np.mean(scored)) if scored else None,
+               "intra_fid_classes": len(scored), "classes": rows}
+    if config == "unconditional":
+        figures["pool_classes"] = np.load(folder / "pool-classes.npy").tolist()
+    else:  # overall, labels drawn at the real class frequencies
+        labels = frequency_labels(evaluator.sample, evaluator.n)
+        overall = np.concatenate([draw(int((labels == c).sum()), c) for c in range(len(names))
+                                  if (labels == c).any()])
+        ordered = np.sort(labels)
+        metrics = evaluator.score(overall, ordered)
+        figures.update(fid=metrics.fid, kid=metrics.kid, consistency=metrics.class_consistency)
+    (folder / "score.json").write_text(json.dumps(figures, indent=1) + "\n")
+    if grid:
+        from ganzoo_edge.images import grid as tile
+
+        from ganzoo.images import save_atomic
+
+        save_atomic(tile(np.concatenate(grid), columns=PER_CLASS_GRID), folder / "samples.png")
+    return figures
+
+
+def domain_table(domain: str, workdir: Path, names: list[str], counts: list[int],
+                 accuracy: float) -> str:
+    runs = sorted(p for p in (workdir / domain).glob("*-s*") if (p / "score.json").exists())
+    lines = [f"**{domain}** by Unicode group ({len(names)} classes, "
+             f"{', '.join(f'{n} {c}' for n, c in zip(names, counts))}; consistency classifier "
+             f"held-out accuracy {100 * accuracy:.1f} %)", "",
+             "| run | seed | steps | intra-FID | overall FID | overall KID x1000 | consistency | "
+             "collapsed classes |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for run in runs:
+        result = json.loads((run / "result.json").read_text())
+        s = json.loads((run / "score.json").read_text())
+        collapsed = [n for n, row in s["classes"].items() if row.get("collapsed")]
+
+        def figure(key, scale=1.0, digits=2):
+            return "–" if s.get(key) is None else f"{scale * s[key]:.{digits}f}"
+
+        partial = ("" if s["intra_fid_classes"] == len(names)
+                   else f" ({s['intra_fid_classes']} of {len(names)} classes)")
+        lines.append(f"| {result['config']} | {result['seed']} | {result['steps']} | "
+                     f"{figure('intra_fid')}{partial} | {figure('fid')} | "
+                     f"{figure('kid', 1000, 1)} | "
+                     f"{figure('consistency', 1, 3)} | {', '.join(collapsed) or 'none'} |")
+    lines += ["", "Per class (FID in the shipped space; where it sits on that class's own "
+                  "ladder; recall against the class floor's; consistency):", "",
+              "| run | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for run in runs:
+        s = json.loads((run / "score.json").read_text())
+        cells = []
+        for name in names:
+            row = s["classes"].get(name, {})
+            if "fid" not in row:
+                cells.append(row.get("note", "–"))
+                continue
+            consistency = ("" if row["consistency"] is None
+                           else f", {100 * row['consistency']:.0f} %")
+            cells.append(f"{row['fid']:.1f} ({row['fid_position']}); recall "
+                         f"{row['recall']:.2f}/{row['floor_recall']:.2f}{consistency}")
+        lines.append(f"| {run.name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def measure_domain(domain: str, workdir: Path, data: Path, with_pictures: bool) -> str:
+    import numpy as np
+
+    import _domains
+    from ganzoo.metrics import Evaluator
+
+    evaluator = Evaluator.for_data(str(data), SIZE, 3, features="shipped", conditional=True,
+                                   progress=True)
+    names = sorted(p.name for p in data.iterdir() if p.is_dir())
+    counts = np.bincount(evaluator.sample.labels, minlength=len(names)).tolist()
+    for folder in sorted((workdir / domain).glob("*-s*")):
+        if (folder / "result.json").exists() and not (folder / "score.json").exists():
+            config, seed = folder.name.rsplit("-s", 1)
+            print(f"scoring {domain}/{folder.name}", flush=True)
+            score(evaluator, folder, config, int(seed), names)
+    table = domain_table(domain, workdir, names, counts,
+                         evaluator.classifier.held_out_accuracy or float("nan"))
+    if not with_pictures:
+        return table
+    cells, heads = [], []
+    for folder in sorted((workdir / domain).glob("*-s0")):
+        if (folder / "samples.png").exists():
+            name = f"classes-{domain}-{folder.name[:-3]}.png"
+            shutil.copyfile(folder / "samples.png", IMAGES / name)
+            heads.append(folder.name[:-3])
+            cells.append(f"![{domain}: {folder.name}](images/{name})")
+    pictures = ["", f"Seed 0, a row per class ({', '.join(names)}), the first "
+                    f"{PER_CLASS_GRID} samples of each, not picked:", "",
+                "| " + " | ".join(heads) + " |", "|---" * len(heads) + "|",
+                "| " + " | ".join(cells) + " |", "", _domains.attribution(domain) + "."]
+    return table + "\n" + "\n".join(pictures)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--domains", nargs="+", choices=TUNING + HELD_OUT, default=["twemoji"])
+    parser.add_argument("--final", action="store_true",
+                        help="allow the held-out domain: the final measurement")
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
+    parser.add_argument("--score-only", action="store_true")
+    parser.add_argument("--train-only", action="store_true")
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    if any(d in HELD_OUT for d in args.domains) and not args.final:
+        parser.error("the held-out domain is measured once, at the end; pass --final for that")
+    data = {domain: class_folder(args.workdir, domain) for domain in args.domains}
+    if not args.score_only:
+        for domain in args.domains:
+            for seed in args.seeds:
+                for config in args.configs:
+                    folder = args.workdir / domain / f"{config}-s{seed}"
+                    if (folder / "result.json").exists():
+                        continue
+                    print(f"training {domain}/{folder.name} for {args.minutes:g} min",
+                          flush=True)
+                    result = train(config, data[domain], folder, seed, 60 * args.minutes)
+                    print(f"  {result['steps']} steps, load {result['load_before']} -> "
+                          f"{result['load_after']}", flush=True)
+    if args.train_only:
+        return
+    sections = [measure_domain(domain, args.workdir, data[domain], args.write_docs)
+                for domain in args.domains]
+    header = (f"`python benchmarks/class_folders.py --workdir DIR --domains "
+              f"{' '.join(args.domains)} --minutes {args.minutes:g} --write-docs`: each config "
+              f"trained for {args.minutes:g} minutes of wall time on this machine; figures in the "
+              f"shipped feature space, per class against that class's real pictures.")
+    text = header + "\n\n" + "\n\n".join(sections)
+    print(text)
+    if args.write_docs:
+        replace_section(BENCHMARKS, TITLE, START, END, text)
+
+
+if __name__ == "__main__":
+    main()
