@@ -23,11 +23,15 @@ Deviations, each named:
 - The logit is the mean of a 5x5 map of patch logits (the paper sums the patch hinge losses).
 - No spectral normalisation: the official code wraps every convolution of both networks in
   it; here batch norm, the hinge loss, augmentation and the decoder keep training stable.
-  Spectral norm in the discriminator was measured on the colour folder and not adopted
+  Spectral norm in the discriminator was measured on OpenMoji and on Twemoji and not adopted
   (docs/design/fastgan-recipe.md).
 - Up-blocks: two convolutions at every side from 16 px up; the official code alternates two
-  (8, 32, 128 px) and one (16, 64, 256 px). Its alternation was measured on the colour folder
-  and not adopted (docs/design/fastgan-recipe.md).
+  (8, 32, 128 px) and one (16, 64, 256 px). Its alternation was measured on OpenMoji, and one
+  convolution at 64 px on Twemoji, and not adopted (docs/design/fastgan-recipe.md).
+- At 64 px the discriminator has no skip-layer excitation: the paper's pairs each gate a map 8x
+  smaller than their source, and the 32x32 stem has no 4x4 map below it. Gating the 8x8 map
+  with the 32x32 one (`D_EXCITATION_RATIO = 4`) is under measurement
+  (docs/design/fastgan-recipe.md).
 - No noise injection in the generator (its outputs stay a function of z, and exports simple).
 - The generator upsamples bilinearly; the official code uses nearest-neighbour upsampling,
   which here drew a faint lattice every 8 pixels over every sample (the 8x8 stage's cells,
