@@ -38,7 +38,7 @@ import sys
 from pathlib import Path
 
 from _markdown import replace_section
-from folder_quality import _run_for, _steps
+import folder_quality
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -70,20 +70,6 @@ def command(config: str, data: Path, out: Path, seed: int, seconds: float) -> li
     # More steps than fit in the time: SIGTERM ends the run at a checkpoint.
     return ["ganzoo", "train", "--data", str(data), *flags, "--seed", str(seed),
             "--steps", "1000000", "--checkpoint-every", "500", "--out", str(out), "--quiet"]
-
-
-def train(config: str, data: Path, folder: Path, seed: int, seconds: float) -> dict:
-    if folder.exists():  # an unfinished attempt: start again
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    argv = command(config, data, folder / "train", seed, seconds)
-    result = {"config": config, "seed": seed, **_run_for(argv, folder, seconds)}
-    if config == "peer":
-        result.update(json.loads((folder / "train" / "result.json").read_text()))
-    else:
-        result.update(_steps(next((folder / "train").iterdir())))
-    (folder / "result.json").write_text(json.dumps(result, indent=1) + "\n")
-    return result
 
 
 def drawer(folder: Path, config: str, seed: int, classifier, classes: int):
@@ -263,7 +249,8 @@ def main() -> None:
                         continue
                     print(f"training {domain}/{folder.name} for {args.minutes:g} min",
                           flush=True)
-                    result = train(config, data[domain], folder, seed, 60 * args.minutes)
+                    result = folder_quality.train(config, data[domain], folder, seed,
+                                                  60 * args.minutes, command, ("peer",))
                     print(f"  {result['steps']} steps, load {result['load_before']} -> "
                           f"{result['load_after']}", flush=True)
     if args.train_only:

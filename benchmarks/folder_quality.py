@@ -81,14 +81,16 @@ def command(config: str, data: Path, out: Path, seed: int, seconds: float) -> li
             "--checkpoint-every", "500", "--out", str(out), "--quiet"]
 
 
-def train(config: str, data: Path, folder: Path, seed: int, seconds: float) -> dict:
-    """Run `config` for `seconds` of wall time, then SIGTERM it and wait."""
+def train(config: str, data: Path, folder: Path, seed: int, seconds: float,
+          command=command, peers=(PEER,)) -> dict:
+    """Run `config` (`command` makes its argv) for `seconds` of wall time, then SIGTERM it and
+    wait. A config in `peers` writes its own result.json; the others are ganzoo runs."""
     if folder.exists():  # an unfinished attempt: start again
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     argv = command(config, data, folder / "train", seed, seconds)
     result = {"config": config, "seed": seed, **_run_for(argv, folder, seconds)}
-    if config == PEER:
+    if config in peers:
         result.update(json.loads((folder / "train" / "result.json").read_text()))
     else:
         result.update(_steps(next((folder / "train").iterdir())))
