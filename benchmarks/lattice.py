@@ -23,11 +23,8 @@ zoom of a few samples beside real pictures. Variants change one module constant 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -36,19 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZE = 64
 SAMPLES = 512
 VARIANTS = {"nearest": {"UPSAMPLING": "nearest"}, "bilinear": {"UPSAMPLING": "bilinear"}}
-
-CHILD = """
-import json, sys
-import ganzoo.architectures.fastgan as fastgan
-for name, value in json.loads(sys.argv[1]).items():
-    setattr(fastgan, name, value)
-import ganzoo
-result = ganzoo.train("fastgan", data=sys.argv[2], image_size=64, steps=int(sys.argv[3]),
-                      augment="diffaugment-no-cutout", precision="auto", batch_size=8, seed=0,
-                      out=sys.argv[4], progress=False, sample_every=500, checkpoint_every=500)
-print(result.run.path)
-"""
-
 
 def lattice_peak(images, side: int = SIZE) -> float:
     """How far the mean 2-D power spectrum of `images` rises at the lattice frequencies (every
@@ -73,28 +57,18 @@ def lattice_peak(images, side: int = SIZE) -> float:
 
 
 def train(variant: str, data: str, steps: int, workdir: Path) -> Path:
-    done = workdir / variant / "run.txt"
-    if done.exists():
-        return Path(done.read_text().strip())
-    out = workdir / variant / "runs"
-    started = time.perf_counter()
-    finished = subprocess.run([sys.executable, "-c", CHILD, json.dumps(VARIANTS[variant]), data,
-                               str(steps), str(out)], check=True, capture_output=True, text=True)
-    path = Path(finished.stdout.strip().splitlines()[-1])
-    done.write_text(str(path))
-    print(f"{variant}: {steps} steps in {(time.perf_counter() - started) / 60:.1f} min",
-          flush=True)
-    return path
+    from fastgan_variants import train as train_variant
+
+    return train_variant(variant, VARIANTS[variant], data, steps, workdir)
 
 
 def measure(variant: str, run: Path, real, evaluator) -> dict:
     import ganzoo
-    import ganzoo.architectures.fastgan as fastgan
+    from fastgan_variants import set_constants
     from ganzoo.metrics import log_spectrum, spectral_distance
 
     # A run's generator is rebuilt from the code: with the variant's constants, as it trained.
-    for name, value in VARIANTS[variant].items():
-        setattr(fastgan, name, value)
+    set_constants(VARIANTS[variant])
     images = ganzoo.sample(run, n=SAMPLES, seed=1)
     metrics = evaluator.score(images[:evaluator.n])
     spectrum = log_spectrum(images)
