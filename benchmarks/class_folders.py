@@ -24,8 +24,13 @@ the mean of the per-class FIDs. A class is "collapsed" when its recall is under 
 floor's. Figures use each class evaluator's size; a class too small to score gets a note.
 ``--train-only`` and ``--score-only`` split the two halves; finished runs are kept.
 
-Not yet here (issue "Class folders"): the classifier score and augmentation gain at 10, 50 and
-all pictures per class.
+Then whether the samples teach a classifier (`ganzoo.metrics.classifier_score`'s measurement,
+for any of the configs): CAS, a classifier trained on generated pictures only (as many per class
+as the rarest class has real training pictures) tested on the held-out real fifth, beside the
+same classifier trained on as many real pictures (the ceiling); and the augmentation gain, real
+pictures alone against real plus generated, at 10 and 50 real pictures per class and at all of
+them. For the unconditional model the generated pictures of a class are those the consistency
+classifier put there, from the same pool.
 """
 
 from __future__ import annotations
@@ -140,6 +145,7 @@ def score(evaluator, folder: Path, config: str, seed: int, names: list[str]) -> 
         ordered = np.sort(labels)
         metrics = evaluator.score(overall, ordered)
         figures.update(fid=metrics.fid, kid=metrics.kid, consistency=metrics.class_consistency)
+    figures["classifier_score"] = classifier_figures(evaluator.sample, len(names), draw)
     (folder / "score.json").write_text(json.dumps(figures, indent=1) + "\n")
     if grid:
         from ganzoo_edge.images import grid as tile
@@ -148,6 +154,33 @@ def score(evaluator, folder: Path, config: str, seed: int, names: list[str]) -> 
 
         save_atomic(tile(np.concatenate(grid), columns=PER_CLASS_GRID), folder / "samples.png")
     return figures
+
+
+class _TooFew(Exception):
+    """The unconditional pool holds too few samples of a class."""
+
+
+def classifier_figures(sample, classes: int, draw) -> dict:
+    """CAS and the augmentation gains of the samples `draw` gives (a note where it gives too
+    few of a class)."""
+    import dataclasses
+
+    import numpy as np
+
+    from ganzoo.metrics._classifier_score import measure
+
+    def generate(labels):
+        parts = [draw(int((labels == c).sum()), c) for c in range(classes)]
+        short = [c for c, part in enumerate(parts) if part is None]
+        if short:
+            raise _TooFew(f"the unconditional model drew too few of classes {short} in {POOL} "
+                          f"samples")
+        return np.concatenate(parts)
+
+    try:
+        return dataclasses.asdict(measure(sample, classes, generate, progress=True))
+    except _TooFew as error:
+        return {"note": str(error)}
 
 
 def domain_table(domain: str, workdir: Path, names: list[str], counts: list[int],
@@ -188,7 +221,35 @@ def domain_table(domain: str, workdir: Path, names: list[str], counts: list[int]
             cells.append(f"{row['fid']:.1f} ({row['fid_position']}); recall "
                          f"{row['recall']:.2f}/{row['floor_recall']:.2f}{consistency}")
         lines.append(f"| {run.name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return "\n".join(lines + [""] + cas_table(runs))
+
+
+def cas_table(runs: list[Path]) -> list[str]:
+    """CAS beside its ceiling, and the augmentation gain at each amount of real pictures."""
+    scores = {run.name: json.loads((run / "score.json").read_text()).get("classifier_score")
+              for run in runs}
+    measured = [s for s in scores.values() if s and "accuracy" in s]
+    if not measured:
+        return []
+    first = measured[0]
+    amounts = [g["real_per_class"] for g in first["augmentation"]]
+    heads = [("all real" if n is None else f"{n} real / class") + " → + generated"
+             for n in amounts]
+    lines = [f"Classifier score ({first['per_class']} generated pictures per class; tested on "
+             f"{first['test_count']} held-out real pictures; chance {100 * first['chance']:.1f} "
+             f"%) and augmentation gain (accuracy on real alone → with the generated added):",
+             "", "| run | CAS | real ceiling | CAS / ceiling | " + " | ".join(heads) + " |",
+             "|---" * (4 + len(heads)) + "|"]
+    for name, s in scores.items():
+        if not s or "accuracy" not in s:
+            lines.append(f"| {name} | {(s or {}).get('note', 'not measured')} |" + " |" * (
+                2 + len(heads)))
+            continue
+        gains = [f"{100 * g['real']:.1f} → {100 * g['augmented']:.1f} ({100 * g['gain']:+.1f})"
+                 for g in s["augmentation"]]
+        lines.append(f"| {name} | {100 * s['accuracy']:.1f} % | {100 * s['ceiling']:.1f} % | "
+                     f"{100 * s['accuracy'] / s['ceiling']:.0f} % | " + " | ".join(gains) + " |")
+    return lines
 
 
 def measure_domain(domain: str, workdir: Path, data: Path, with_pictures: bool) -> str:

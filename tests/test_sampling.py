@@ -384,15 +384,54 @@ def test_the_classifier_score_sets_the_synthetic_accuracy_beside_real_and_chance
         runs, quick_classifiers):
     from ganzoo.metrics import classifier_score
 
-    score = classifier_score(runs["cgan"].path, per_class=7, small_real_per_class=7,
+    score = classifier_score(runs["cgan"].path, per_class=7, real_per_class=(7, None),
                              updates=4)
     assert score.test_count == 359 and score.chance == pytest.approx(0.1)
-    assert 0 <= score.accuracy <= 1 and 0 <= score.augmented <= 1
-    assert score.gain == pytest.approx(score.augmented - score.small_real)
-    # 7 real images per class for both the ceiling and the small real set: one classifier.
-    assert score.ceiling == score.small_real
-    assert classifier_score(runs["cgan"].path, per_class=7, small_real_per_class=7,
+    assert 0 <= score.accuracy <= 1
+    assert [gain.real_per_class for gain in score.augmentation] == [7, None]
+    for gain in score.augmentation:
+        assert 0 <= gain.augmented <= 1 and gain.gain == pytest.approx(gain.augmented - gain.real)
+    # 7 real images per class for both the ceiling and the smallest real set: one classifier.
+    assert score.ceiling == score.augmentation[0].real
+    assert classifier_score(runs["cgan"].path, per_class=7, real_per_class=(7, None),
                             updates=4) == score
+
+
+def test_the_augmentation_gain_is_measured_at_10_50_and_all_real_images_per_class(
+        runs, quick_classifiers):
+    from ganzoo.metrics import classifier_score
+
+    score = classifier_score(runs["cgan"].path, per_class=7, updates=4)
+    assert [gain.real_per_class for gain in score.augmentation] == [10, 50, None]
+    lines = score.lines()
+    assert any("augmentation: 10 real per class" in line for line in lines)
+    assert any("augmentation: all real" in line for line in lines)
+
+
+def test_a_generator_that_returns_the_real_images_scores_the_ceiling_and_noise_scores_near_chance(
+        runs, quick_classifiers):
+    from ganzoo.metrics._classifier_score import _first_per_class, measure
+    from ganzoo.metrics._reference import real_sample
+
+    config = runs["cgan"].config
+    sample = real_sample(config.data, config.image_size, config.channels)
+    training = sample.images[:-359], sample.labels[:-359]
+    chosen = _first_per_class(training[1], 10, 40)
+
+    def copy_of_the_real_ones(labels):
+        assert (training[1][chosen] == labels).all()
+        return training[0][chosen]
+
+    def noise(labels):
+        return np.random.default_rng(0).integers(0, 256, (len(labels), *sample.images.shape[1:]),
+                                                 dtype=np.uint8)
+
+    real = measure(sample, 10, copy_of_the_real_ones, per_class=40, real_per_class=(10,),
+                   updates=60)
+    assert real.ceiling > 0.5  # the classifier learns the digits in 60 updates
+    assert real.accuracy == real.ceiling  # the same images in the same order: one classifier
+    random = measure(sample, 10, noise, per_class=40, real_per_class=(10,), updates=60)
+    assert random.accuracy < 0.3 and random.ceiling == real.ceiling
 
 
 def test_the_classifier_score_of_an_unconditional_run_is_refused(runs, quick_classifiers):
@@ -400,8 +439,10 @@ def test_the_classifier_score_of_an_unconditional_run_is_refused(runs, quick_cla
 
     with pytest.raises(GanzooError, match="needs a conditional run"):
         classifier_score(runs["dcgan"].path)
-    with pytest.raises(GanzooError, match="per_class and small_real_per_class must be from 1"):
+    with pytest.raises(GanzooError, match="per_class and real_per_class must be from 1"):
         classifier_score(runs["cgan"].path, per_class=10_000)
+    with pytest.raises(GanzooError, match=r"real_per_class=\[10, 5000\]"):
+        classifier_score(runs["cgan"].path, real_per_class=(10, 5000))
 
 
 def test_eval_json_reports_the_classifier_score(runs, quick_classifiers, capsys):
@@ -409,7 +450,9 @@ def test_eval_json_reports_the_classifier_score(runs, quick_classifiers, capsys)
                              capsys)
     assert code == 0, err
     report = json.loads(out)["classifier_score"]
-    assert set(report) >= {"accuracy", "ceiling", "chance", "small_real", "augmented", "gain"}
+    assert set(report) >= {"accuracy", "ceiling", "chance", "augmentation"}
+    assert [gain["real_per_class"] for gain in report["augmentation"]] == [10, 50, None]
+    assert set(report["augmentation"][0]) == {"real_per_class", "real", "augmented", "gain"}
     assert report["updates"] == 4  # the module's UPDATES, read when called, not when defined
     assert report["chance"] == pytest.approx(0.1)
     code, _, err = run_cli(["eval", runs["dcgan"].path, "--classifier-score"], capsys)

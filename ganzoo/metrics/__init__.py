@@ -22,6 +22,7 @@ from ganzoo.metrics._scores import (Estimate, InsufficientSamplesError, class_co
 from ganzoo.metrics._spectrum import log_spectrum, spectral_distance
 
 __all__ = [
+    "AugmentationGain",
     "CheckpointScore",
     "ClassScore",
     "ClassifierScore",
@@ -64,7 +65,8 @@ _LAZY = {
     "domain_network": "_features", "inception_network": "_features",
     "HealthMonitor": "_health", "TrainingHealthWarning": "_health",
     "contrastive_network": "_contrastive", "ladder": "_ladder",
-    "ClassifierScore": "_classifier_score", "classifier_score": "_classifier_score",
+    "AugmentationGain": "_classifier_score", "ClassifierScore": "_classifier_score",
+    "classifier_score": "_classifier_score",
     "ClassScore": "_per_class",
 }
 
