@@ -167,8 +167,9 @@ def measure(sample, num_classes: int, generate: Callable[[np.ndarray], np.ndarra
         real = {}
     missing = [n for n in subsets if str(n) not in real]
     if missing:
-        say(f"Training the real-data classifiers ({', '.join(map(str, missing))} real images "
-            f"per class; once, cached in {path.parent})...")
+        amounts_said = ", ".join("all" if n is None else str(n) for n in missing)
+        say(f"Training the real-data classifiers ({amounts_said} real images per class; once, "
+            f"cached in {path.parent})...")
         for n in missing:
             chosen = subsets[n]
             real[str(n)] = _accuracy(pool_x[chosen], pool_y[chosen], test_x, test_y,
