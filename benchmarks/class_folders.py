@@ -55,7 +55,7 @@ PER_CLASS_GRID = 8  # samples per class in the grids
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 IMAGES = ROOT / "docs" / "images"
-TITLE = "## Class folders"
+TITLE = "Class folders"
 START, END = "<!-- class_folders.py:start -->", "<!-- class_folders.py:end -->"
 
 
