@@ -434,6 +434,22 @@ def test_a_generator_that_returns_the_real_images_scores_the_ceiling_and_noise_s
     assert random.accuracy < 0.3 and random.ceiling == real.ceiling
 
 
+def test_a_training_set_smaller_than_a_batch_is_repeated_to_fill_one(runs, quick_classifiers):
+    from types import SimpleNamespace
+
+    from ganzoo.metrics._classifier_score import measure
+    from ganzoo.metrics._reference import real_sample
+
+    config = runs["cgan"].config
+    digits = real_sample(config.data, config.image_size, config.channels)
+    three = digits.labels < 3  # 10 real pictures of each of 3 classes: 30, under a batch of 64
+    sample = SimpleNamespace(images=digits.images[three], labels=digits.labels[three],
+                             fingerprint="three-digits")
+    score = measure(sample, 3, lambda labels: sample.images[:len(labels)], per_class=10,
+                    real_per_class=(10,), updates=4)
+    assert score.chance == pytest.approx(1 / 3) and 0 <= score.augmentation[0].real <= 1
+
+
 def test_the_classifier_score_of_an_unconditional_run_is_refused(runs, quick_classifiers):
     from ganzoo.metrics import classifier_score
 

@@ -42,7 +42,6 @@ import numpy as np
 
 from ganzoo.errors import GanzooError
 from ganzoo.metrics import _features
-from ganzoo.metrics._scores import InsufficientSamplesError
 
 __all__ = ["UPDATES", "REAL_PER_CLASS", "AugmentationGain", "ClassifierScore",
            "classifier_score"]
@@ -116,9 +115,10 @@ def _accuracy(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray,
               test_y: np.ndarray, num_classes: int, updates: int) -> float:
     """Held-out accuracy of the domain classifier trained for `updates` updates."""
     if len(train_x) < _features.DOMAIN_BATCH:
-        raise InsufficientSamplesError(
-            f"The classifier score trains on batches of {_features.DOMAIN_BATCH} images and "
-            f"got only {len(train_x)}. Use more images per class.")
+        # A set smaller than a batch (10 per class of 3 classes) is repeated to fill one, so
+        # it trains for the same updates as every other set.
+        repeated = np.resize(np.arange(len(train_x)), _features.DOMAIN_BATCH)
+        train_x, train_y = train_x[repeated], train_y[repeated]
     model = _features._build_domain_model(train_x.shape[1:], num_classes)
     batches = len(train_x) // _features.DOMAIN_BATCH
     accuracy, _ = _features._train_domain_model(
@@ -170,14 +170,14 @@ def measure(sample, num_classes: int, generate: Callable[[np.ndarray], np.ndarra
         amounts_said = ", ".join("all" if n is None else str(n) for n in missing)
         say(f"Training the real-data classifiers ({amounts_said} real images per class; once, "
             f"cached in {path.parent})...")
-        for n in missing:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for n in missing:  # each figure kept as soon as it is measured
             chosen = subsets[n]
             real[str(n)] = _accuracy(pool_x[chosen], pool_y[chosen], test_x, test_y,
                                      num_classes, updates)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(real), encoding="utf-8")
-        os.replace(temporary, path)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(real), encoding="utf-8")
+            os.replace(temporary, path)
 
     labels = np.repeat(np.arange(num_classes, dtype=np.int64), per_class)
     generated = generate(labels)
