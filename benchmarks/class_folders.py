@@ -14,7 +14,9 @@ into one subfolder per Unicode emoji group (`_domains.by_group`: 9 classes, from
 - ``cgan``: ``ganzoo train --arch cgan --data DIR`` (the folder's defaults for a named
   architecture);
 - ``peer``: the keras.io conditional GAN example, re-implemented and moved to these folders
-  (benchmarks/_peer_conditional.py).
+  (benchmarks/_peer_conditional.py);
+- variants of ``conditional``, only when named in ``--configs``: ``ganzoo train --data DIR``
+  with some of cfastgan's module constants changed (`VARIANTS`).
 
 Scored per class in the shipped feature space against that class's own real pictures, beside
 the class's own floor and ladder (`ganzoo.metrics.ClassScore`, as ``ganzoo eval`` does for a
@@ -40,6 +42,7 @@ import json
 import os
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from _markdown import replace_section
@@ -50,6 +53,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 SIZE = 64
 TUNING, HELD_OUT = ("openmoji", "twemoji"), ("fluent-emoji",)
 CONFIGS = ("conditional", "unconditional", "cgan", "peer")
+# Variants of the conditional config (opt-in with --configs): cfastgan's module constants, set in
+# the training process and again while its run draws (the generator is rebuilt from the code).
+VARIANTS = {"conditional-normalized": {"NORMALIZE_EMBEDDING": True}}
+CHILD = """
+import json, sys
+import ganzoo.architectures.cfastgan as cfastgan
+for name, value in json.loads(sys.argv[1]).items():
+    setattr(cfastgan, name, value)
+from ganzoo.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
 POOL = 8000  # unconditional samples sorted into classes
 PER_CLASS_GRID = 8  # samples per class in the grids
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,10 +85,28 @@ def command(config: str, data: Path, out: Path, seed: int, seconds: float) -> li
         return [sys.executable, str(Path(__file__).with_name("_peer_conditional.py")),
                 str(data), str(out), "--seed", str(seed), "--seconds", str(seconds + 600)]
     flags = {"conditional": [], "unconditional": ["--unconditional"],
-             "cgan": ["--arch", "cgan"]}[config]
+             "cgan": ["--arch", "cgan"]}.get(config, [])
+    ganzoo = ([sys.executable, "-c", CHILD, json.dumps(VARIANTS[config])] if config in VARIANTS
+              else ["ganzoo"])
     # More steps than fit in the time: SIGTERM ends the run at a checkpoint.
-    return ["ganzoo", "train", "--data", str(data), *flags, "--seed", str(seed),
+    return [*ganzoo, "train", "--data", str(data), *flags, "--seed", str(seed),
             "--steps", "1000000", "--checkpoint-every", "500", "--out", str(out), "--quiet"]
+
+
+@contextmanager
+def constants_of(config: str):
+    """cfastgan's module constants as `config` trained with, while inside."""
+    import ganzoo.architectures.cfastgan as cfastgan
+
+    changes = VARIANTS.get(config, {})
+    previous = {name: getattr(cfastgan, name) for name in changes}
+    for name, value in changes.items():
+        setattr(cfastgan, name, value)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            setattr(cfastgan, name, value)
 
 
 def drawer(folder: Path, config: str, seed: int, classifier, classes: int):
@@ -106,6 +138,11 @@ def drawer(folder: Path, config: str, seed: int, classifier, classes: int):
 def score(evaluator, folder: Path, config: str, seed: int, names: list[str]) -> dict:
     """Per-class figures of one run (written to folder/score.json) and its grid, a row per
     class."""
+    with constants_of(config):
+        return _score(evaluator, folder, config, seed, names)
+
+
+def _score(evaluator, folder: Path, config: str, seed: int, names: list[str]) -> dict:
     import numpy as np
 
     from ganzoo.metrics._per_class import class_evaluator, frequency_labels
@@ -293,7 +330,8 @@ def main() -> None:
                         help="allow the held-out domain: the final measurement")
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
+    parser.add_argument("--configs", nargs="+", choices=CONFIGS + tuple(VARIANTS),
+                        default=list(CONFIGS))
     parser.add_argument("--score-only", action="store_true")
     parser.add_argument("--train-only", action="store_true")
     parser.add_argument("--write-docs", action="store_true")

@@ -44,6 +44,10 @@ if TYPE_CHECKING:  # the builders import Keras: `ganzoo list` needs none of it
 
 # The class embedding joined to z; FastGAN's z has 256 entries.
 EMBEDDING = 64
+# Scale each class's embedding to a unit second moment (z's, roughly) before it is joined to z,
+# as the official code normalises its embedding (`normalize_2nd_moment`). Off: the embedding is
+# free, from Keras' small uniform start. Being measured (benchmarks/class_folders.py).
+NORMALIZE_EMBEDDING = False
 TRANSITION = Transition(start=1000, end=2000)
 
 
@@ -54,6 +58,9 @@ def build_generator(image_shape: ImageShape, num_classes: int, latent_dim: int) 
     z = keras.Input((latent_dim,), name="z")
     label = keras.Input((), dtype="int32", name="label")
     embedded = layers.Embedding(num_classes, EMBEDDING, name="class_embedding")(label)
+    if NORMALIZE_EMBEDDING:  # unit length times sqrt(EMBEDDING): a second moment of 1
+        embedded = layers.UnitNormalization(name="class_embedding_unit")(embedded)
+        embedded = layers.Rescaling(EMBEDDING ** 0.5, name="class_embedding_scale")(embedded)
     embedded = conditioning_strength(embedded)
     code = layers.Concatenate(name="code")([z, embedded])
     return keras.Model([z, label], fastgan.synthesis(code, image_shape),
