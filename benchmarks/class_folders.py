@@ -222,7 +222,9 @@ def classifier_figures(sample, classes: int, draw) -> dict:
 
 def domain_table(domain: str, workdir: Path, names: list[str], counts: list[int],
                  accuracy: float) -> str:
-    runs = sorted(p for p in (workdir / domain).glob("*-s*") if (p / "score.json").exists())
+    # Variants are experiments: their figures go to docs/design/class-folders.md, not here.
+    runs = sorted(p for p in (workdir / domain).glob("*-s*") if (p / "score.json").exists()
+                  and p.name.rsplit("-s", 1)[0] not in VARIANTS)
     lines = [f"**{domain}** by Unicode group ({len(names)} classes, "
              f"{', '.join(f'{n} {c}' for n, c in zip(names, counts))}; consistency classifier "
              f"held-out accuracy {100 * accuracy:.1f} %)", "",
@@ -310,7 +312,7 @@ def measure_domain(domain: str, workdir: Path, data: Path, with_pictures: bool) 
         return table
     cells, heads = [], []
     for folder in sorted((workdir / domain).glob("*-s0")):
-        if (folder / "samples.png").exists():
+        if (folder / "samples.png").exists() and folder.name[:-3] not in VARIANTS:
             name = f"classes-{domain}-{folder.name[:-3]}.png"
             shutil.copyfile(folder / "samples.png", IMAGES / name)
             heads.append(folder.name[:-3])
